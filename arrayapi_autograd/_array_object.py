@@ -1,0 +1,670 @@
+"""The wrapped array object and the dispatcher every operation goes through.
+
+Spec section: "Array object",
+https://data-apis.org/array-api/latest/API_specification/array_object.html
+
+An :class:`Array` holds one backend array (``_data``) and the bookkeeping of
+differentiation: the node that produced it on the tape (``_node``, or a
+:class:`~arrayapi_autograd._tape.Leaf` for a variable), which output of that
+node it is (``_index``), a version counter shared with its views
+(``_version``), and the forward-mode tangents it carries, one per open level
+(``_tangents``).
+
+:func:`_call` is the single entry point of every operation: it unwraps the
+inputs, runs the backend's forward, and only when an input is tracked (in a
+graph or carrying a tangent) records a node and computes tangents.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from . import _errors
+from . import _tape
+
+_SCALARS = (int, float, complex, bool)
+_EMPTY: dict = {}
+
+
+class Array:
+    """A backend array that records the operations applied to it.
+
+    Created by the functions of a wrapped namespace (``ns.asarray``,
+    ``ns.arange``, ...), never directly.  Every attribute, method and operator
+    of the standard's array object is available and returns wrapped arrays of
+    the same namespace.
+
+    Examples
+    --------
+    >>> import arrayapi_autograd.numpy as xp
+    >>> x = xp.arange(4.0)
+    >>> x.attach_grad()
+    >>> y = 2 * xp.vecdot(x, x)
+    >>> y.backward()
+    >>> x.grad
+    Array([ 0.,  4.,  8., 12.], dtype=float64, backend=numpy)
+    """
+
+    __slots__ = ("_data", "_ns", "_node", "_index", "_version", "_tangents", "__weakref__")
+    __array_priority__ = 1000  # NumPy defers binary operators to us
+
+    # --- construction -------------------------------------------------------
+
+    @classmethod
+    def _from_node(cls, data, ns, node, index, version=None, tangents=None) -> "Array":
+        self = object.__new__(cls)
+        self._data = data
+        self._ns = ns
+        self._node = node
+        self._index = index
+        self._version = version if version is not None else [0]
+        self._tangents = tangents
+        return self
+
+    def _snapshot(self, share_version: bool = True) -> "Array":
+        """A second wrapper of the same data and history (for in-place updates)."""
+        version = self._version if share_version else [self._version[0]]
+        return Array._from_node(self._data, self._ns, self._node, self._index, version,
+                                self._tangents)
+
+    # --- attributes ---------------------------------------------------------
+
+    @property
+    def dtype(self):
+        """Data type of the array elements (the backend's dtype object)."""
+        return self._data.dtype
+
+    @property
+    def shape(self) -> tuple:
+        """Array dimensions, a tuple of ints (``None`` for unknown sizes)."""
+        return tuple(self._data.shape)
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self._data.ndim
+
+    @property
+    def size(self):
+        """Number of elements, or ``None`` when a dimension is unknown."""
+        return self._ns._size(self._data)
+
+    @property
+    def device(self):
+        """The backend's device object of this array."""
+        return self._ns._device(self._data)
+
+    @property
+    def T(self) -> "Array":
+        """Transpose of a 2-D array (differentiable)."""
+        if self.ndim != 2:
+            raise ValueError(f"x.T requires a 2-D array, got {self.ndim}-D; use x.mT or "
+                             f"permute_dims for other ranks.")
+        return self._ns.permute_dims(self, (1, 0))
+
+    @property
+    def mT(self) -> "Array":
+        """Transpose of the last two axes (differentiable)."""
+        return self._ns.matrix_transpose(self)
+
+    def to_device(self, device, /, *, stream=None) -> "Array":
+        """Copy to ``device``; differentiable (the cotangent moves back)."""
+        return self._ns._to_device(self, device, stream)
+
+    def __array_namespace__(self, /, *, api_version=None):
+        """The wrapped namespace, so array_api_compat.array_namespace(x) finds us."""
+        if api_version is not None and api_version != self._ns.__array_api_version__:
+            ns = self._ns
+            supported = getattr(ns._xp, "__array_api_version__", None)
+            if api_version not in ("2021.12", "2022.12", "2023.12", "2024.12", "2025.12") or \
+                    (supported and api_version > supported):
+                raise ValueError(f"Unsupported array API version {api_version!r}; this "
+                                 f"namespace implements {ns.__array_api_version__}.")
+        return self._ns
+
+    # --- differentiation ------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients flow into this array (a variable or a recorded result)."""
+        return self._node is not None
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for arrays not produced by a recorded operation."""
+        return not isinstance(self._node, _tape.Node)
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward: an Array of this shape and dtype, or None.
+
+        After ``attach_grad()`` it starts as zeros (MXNet); after
+        ``requires_grad_()`` it is ``None`` until the first backward (PyTorch).
+        Intermediate results have no ``grad`` (use ``autograd.grad``).
+        """
+        node = self._node
+        if isinstance(node, _tape.Leaf):
+            return node.grad
+        return None
+
+    @grad.setter
+    def grad(self, value) -> None:
+        node = self._node
+        if not isinstance(node, _tape.Leaf):
+            raise RuntimeError("Only leaf arrays that require a gradient have a settable "
+                               "grad; call x.requires_grad_() first.")
+        if value is not None:
+            if not isinstance(value, Array):
+                value = self._ns.asarray(value)
+            if value.shape != self.shape:
+                raise ValueError(f"grad of shape {value.shape} assigned to an array of "
+                                 f"shape {self.shape}")
+        node.grad = value
+
+    def _check_differentiable_dtype(self) -> None:
+        if not self._ns._is_float_dtype(self.dtype):
+            raise _errors.not_differentiable_dtype(self)
+
+    def attach_grad(self, grad_req: str = "write", stype=None) -> None:
+        """Mark this array as a variable (MXNet's ``attach_grad``).
+
+        Parameters
+        ----------
+        grad_req : {"write", "add", "null"}
+            ``"write"``: each backward overwrites ``grad``; ``"add"``: each
+            backward adds to it; ``"null"``: no gradient (detaches).
+
+        Raises
+        ------
+        TypeError
+            The array is not floating-point or complex.
+        ValueError
+            ``grad_req`` is not one of the three names.
+        """
+        if grad_req not in ("write", "add", "null"):
+            raise _errors.bad_grad_req(grad_req)
+        if grad_req == "null":
+            self._node = None
+            self._index = 0
+            return
+        self._check_differentiable_dtype()
+        self._node = _tape.Leaf(grad_req, self._ns.zeros_like(self.detach()))
+        self._index = 0
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Array":
+        """Make this array a variable whose ``grad`` accumulates (PyTorch's ``requires_grad_``).
+
+        Raises
+        ------
+        TypeError
+            The array is not floating-point or complex.
+        RuntimeError
+            ``requires_grad_(False)`` on a recorded (non-leaf) result.
+        """
+        if requires_grad:
+            if isinstance(self._node, _tape.Leaf):
+                return self
+            if self._node is not None:
+                return self  # a recorded result already requires grad
+            self._check_differentiable_dtype()
+            self._node = _tape.Leaf("accumulate")
+            self._index = 0
+        else:
+            if isinstance(self._node, _tape.Node):
+                raise RuntimeError("requires_grad_(False) was called on a recorded result; "
+                                   "use y = y.detach() instead.")
+            self._node = None
+        return self
+
+    def detach(self) -> "Array":
+        """The same values without history (shares memory, like PyTorch's ``detach``)."""
+        return Array._from_node(self._data, self._ns, None, 0, self._version, None)
+
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False, *, out_grad=None, train_mode=None) -> None:
+        """Accumulate the gradient of this array into the variables it depends on.
+
+        Parameters
+        ----------
+        gradient : Array, optional
+            The head gradient, of this array's shape.  ``None`` means ones:
+            a non-scalar array is summed first (MXNet's behaviour).
+        retain_graph : bool, optional
+            Keep the graph for another backward; defaults to ``create_graph``.
+        create_graph : bool
+            Record the backward pass so the gradients can be differentiated.
+
+        Raises
+        ------
+        RuntimeError
+            This array is not in a recorded graph, the graph was freed by an
+            earlier backward, or a saved array was modified in place.
+        ValueError
+            ``gradient`` has a different shape.
+        """
+        if gradient is None:
+            gradient = out_grad
+        if retain_graph is None:
+            retain_graph = create_graph
+        _tape.backward([self], [gradient], retain_graph=retain_graph,
+                       create_graph=create_graph)
+
+    def register_hook(self, hook):
+        """Call ``hook(ct)`` with the cotangent reaching this array during backward.
+
+        The hook may return a replacement cotangent.  Returns a handle whose
+        ``remove()`` unregisters it.
+        """
+        node = self._node
+        if node is None:
+            raise RuntimeError("Cannot register a hook on an array that does not require "
+                               "a gradient; call requires_grad_() first.")
+        if isinstance(node, _tape.Leaf):
+            if node.hooks is None:
+                node.hooks = []
+            hooks = node.hooks
+        else:
+            if node.hooks is None:
+                node.hooks = {}
+            hooks = node.hooks.setdefault(self._index, [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    # --- conversion -----------------------------------------------------------
+
+    def _is_tracked(self) -> bool:
+        return self._node is not None or bool(self._tangents)
+
+    def __bool__(self) -> bool:
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self._data)
+
+    def __int__(self) -> int:
+        return int(self._data)
+
+    def __index__(self) -> int:
+        return operator.index(self._data)
+
+    def __complex__(self) -> complex:
+        return complex(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        if self._is_tracked():
+            raise _errors.converting_recorded_array(self)
+        import numpy as np
+
+        data = self._ns._to_numpy(self._data)
+        if dtype is not None:
+            data = data.astype(dtype, copy=False)
+        return data
+
+    def __dlpack__(self, **kwargs):
+        if self._is_tracked():
+            raise _errors.export_recorded_array(self)
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def __repr__(self) -> str:
+        ns = self._ns
+        extra = ""
+        if isinstance(self._node, _tape.Leaf):
+            extra = ", requires_grad=True"
+        elif self._node is not None:
+            extra = f", node={self._node.op.name}"
+        return f"Array({ns._format(self._data)}, dtype={ns._dtype_name(self.dtype)}, " \
+               f"backend={ns._backend_name}{extra})"
+
+    __str__ = __repr__
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    # --- indexing ---------------------------------------------------------------
+
+    def __getitem__(self, key):
+        from .ops import _array_methods as _ix
+
+        key = _unwrap_key(key, self._ns)
+        return _call(_ix.GETITEM, _ix.getitem_forward, self._ns, (self,), {"key": key})
+
+    def __setitem__(self, key, value) -> None:
+        from .ops import _array_methods as _ix
+
+        ns = self._ns
+        key = _unwrap_key(key, ns)
+        tracked = self._is_tracked() or (isinstance(value, Array) and value._is_tracked())
+        if tracked and (_tape.state.recording or self._tangents or
+                        (isinstance(value, Array) and value._tangents)):
+            if _tape.state.recording and isinstance(self._node, _tape.Leaf):
+                raise _errors.leaf_inplace(self)
+            old = self._snapshot(share_version=False)
+            new = _call(_ix.SETITEM, _ix.setitem_forward, ns, (old, value), {"key": key})
+            self._data, self._node, self._index = new._data, new._node, new._index
+            self._tangents = new._tangents
+        else:
+            self._data = _ix.setitem_forward(self._data, _unwrap(value, ns), key)
+        self._version[0] += 1
+
+    # --- operators: built below from the elementwise table ------------------------
+
+
+class _HookHandle:
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks, hook):
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _unwrap(value, ns):
+    if isinstance(value, Array):
+        if value._ns is not ns:
+            raise _errors.mixed_namespaces(ns, value._ns)
+        return value._data
+    return value
+
+
+def _unwrap_key(key, ns):
+    if isinstance(key, Array):
+        return _unwrap(key, ns)
+    if isinstance(key, tuple):
+        return tuple(_unwrap(k, ns) if isinstance(k, Array) else k for k in key)
+    return key
+
+
+# ---------------------------------------------------------------------------
+# The dispatcher
+# ---------------------------------------------------------------------------
+
+def _call(op, forward, ns, primals: tuple, params: dict):
+    """Run ``op`` on ``primals``: the hot path of every wrapped function.
+
+    Unwraps the inputs (wrapped arrays of ``ns``, the backend's own arrays and
+    Python scalars; anything else is a ``TypeError``), runs ``forward``, and
+    records a node and/or tangents only when an input is tracked.
+    """
+    raws = []
+    tracked = False
+    for p in primals:
+        if isinstance(p, Array):
+            if p._ns is not ns:
+                raise _errors.mixed_namespaces(ns, p._ns)
+            raws.append(p._data)
+            if p._node is not None or p._tangents:
+                tracked = True
+        else:
+            if p is not None and not isinstance(p, _SCALARS):
+                ns._check_foreign(p)
+            raws.append(p)
+    out = forward(*raws, **params)
+    if tracked and op.differentiable:
+        return _track(op, ns, primals, params, out)
+    if op.view and primals and isinstance(primals[0], Array):
+        return ns._wrap(out, primals[0]._version)
+    return ns._wrap(out)
+
+
+def _track(op, ns, primals, params, out):
+    """Record ``op`` on the tape and propagate forward-mode tangents."""
+    multi = isinstance(out, (tuple, list))
+    raw_outs = tuple(out) if multi else (out,)
+    raw_outs = tuple(ns._as_array(o) for o in raw_outs)
+    is_float = ns._is_float_dtype
+    differentiable = tuple(is_float(o.dtype) for o in raw_outs)
+    version = primals[0]._version if op.view and isinstance(primals[0], Array) else None
+    if not any(differentiable):
+        return ns._wrap(out, version)
+
+    # Rules compute with wrapped arrays only: constants become wrapped arrays
+    # (Python scalars take the output's dtype, as the standard's promotion does).
+    if not all(p is None or isinstance(p, Array) for p in primals):
+        like = raw_outs[differentiable.index(True)]
+        primals = tuple(_as_constant(ns, p, like) for p in primals)
+
+    node = None
+    if _tape.state.recording:
+        edges = []
+        any_edge = False
+        for p in primals:
+            if isinstance(p, Array) and p._node is not None:
+                edges.append((p._node, p._index, p.shape, p._data.dtype))
+                any_edge = True
+            else:
+                edges.append(None)
+        if any_edge:
+            saved = []
+            if op.saves:
+                names = op.arrays
+                for i, p in enumerate(primals):
+                    if isinstance(p, Array):
+                        label = f"argument '{names[0] if op.sequence else names[i]}'"
+                        saved.append((p._version, p._version[0], label, p))
+            node = _tape.Node(op, ns, tuple(primals), params, tuple(edges),
+                              raw_outs if op.uses_out else None, len(raw_outs), ())
+    results = []
+    for i, raw in enumerate(raw_outs):
+        cell = version if version is not None else [0]
+        tracked_out = node is not None and differentiable[i]
+        results.append(Array._from_node(raw, ns, node if tracked_out else None,
+                                        i, cell, None))
+    if node is not None:
+        if op.saves:
+            node.saved = tuple(saved)
+        if op.uses_out:
+            node.saved = node.saved + tuple(
+                (r._version, r._version[0], "its output", None) for r in results)
+    if node is not None:
+        node.multi = multi
+    _forward_tangents(op, ns, primals, params, results, differentiable, multi)
+    if multi:
+        return ns._rebuild(out, results)
+    return results[0]
+
+
+def _as_constant(ns, p, like):
+    """``p`` as a wrapped array without history (``None`` stays ``None``)."""
+    if p is None or isinstance(p, Array):
+        return p
+    if isinstance(p, _SCALARS):
+        dtype = like.dtype
+        if isinstance(p, complex) and not ns._is_complex_dtype(dtype):
+            dtype = None
+        return Array._from_node(ns._xp.asarray(p, dtype=dtype, device=ns._device(like)),
+                                ns, None, 0)
+    return Array._from_node(p, ns, None, 0)
+
+
+def _forward_tangents(op, ns, primals, params, results, differentiable, multi):
+    """Forward mode: compute the output tangents for every open level."""
+    levels = set()
+    for p in primals:
+        if isinstance(p, Array) and p._tangents:
+            levels.update(p._tangents)
+    if not levels:
+        return
+    rules = op.jvp
+    for level in sorted(levels):
+        lowered = tuple(_lower(p, level) for p in primals)
+        tangents = tuple(p._tangents.get(level) if isinstance(p, Array) and p._tangents
+                         else None for p in primals)
+        outs = tuple(_lower(r, level) for r in results)
+        out = outs if multi else outs[0]
+        if rules is None:
+            raise _errors.jvp_not_defined(op.name, op.arrays[0])
+        if callable(rules):
+            t_out = rules(ns, tangents, *lowered, out=out, **params)
+        else:
+            t_out = None
+            names = op.arrays
+            for i, t in enumerate(tangents):
+                if t is None:
+                    continue
+                rule = rules.get(names[i])
+                if rule is None:
+                    raise _errors.jvp_not_defined(op.name, names[i])
+                term = rule(ns, t, *lowered, out=out, **params)
+                t_out = term if t_out is None else t_out + term
+        if not multi:
+            t_out = (t_out,)
+        for r, t, diff in zip(results, t_out, differentiable):
+            if t is None or not diff:
+                continue
+            if not isinstance(t, Array):
+                t = ns.asarray(t)
+            if t.shape != r.shape:
+                t = ns.broadcast_to(t, r.shape)
+            if t.dtype != r.dtype:
+                t = ns.astype(t, r.dtype)
+            if r._tangents is None:
+                r._tangents = {}
+            r._tangents[level] = t
+
+
+def _lower(p, level):
+    """``p`` seen from inside ``level``: tangents of this and inner levels removed."""
+    if not isinstance(p, Array) or not p._tangents:
+        return p
+    kept = {k: v for k, v in p._tangents.items() if k < level}
+    return Array._from_node(p._data, p._ns, p._node, p._index, p._version, kept or None)
+
+
+# ---------------------------------------------------------------------------
+# Operators, from the elementwise table
+# ---------------------------------------------------------------------------
+
+def _operator_op(name):
+    from .ops import _elementwise_functions as _ew
+
+    return _ew.OPS_BY_NAME[name]
+
+
+def _binary(name, pyop):
+    op = None
+
+    def method(self, other):
+        nonlocal op
+        if op is None:
+            op = _operator_op(name)
+        if not isinstance(other, (Array, *_SCALARS)) and not self._ns._is_backend_array(other):
+            return NotImplemented
+        return _call(op, pyop, self._ns, (self, other), _EMPTY)
+
+    method.__name__ = f"__{pyop.__name__.strip('_')}__"
+    return method
+
+
+def _reflected(name, pyop):
+    op = None
+
+    def method(self, other):
+        nonlocal op
+        if op is None:
+            op = _operator_op(name)
+        if not isinstance(other, (Array, *_SCALARS)) and not self._ns._is_backend_array(other):
+            return NotImplemented
+        return _call(op, pyop, self._ns, (other, self), _EMPTY)
+
+    return method
+
+
+def _unary(name, pyop):
+    op = None
+
+    def method(self):
+        nonlocal op
+        if op is None:
+            op = _operator_op(name)
+        return _call(op, pyop, self._ns, (self,), _EMPTY)
+
+    return method
+
+
+def _inplace(name, pyop, ipyop):
+    """``x op= y``: recorded functionally when tracked, in place on the backend otherwise."""
+    op = None
+
+    def method(self, other):
+        nonlocal op
+        if op is None:
+            op = _operator_op(name)
+        ns = self._ns
+        tracked = self._is_tracked() or (isinstance(other, Array) and other._is_tracked())
+        if tracked and (_tape.state.recording or self._tangents or
+                        (isinstance(other, Array) and other._tangents)):
+            if _tape.state.recording and isinstance(self._node, _tape.Leaf):
+                raise _errors.leaf_inplace(self)
+            old = self._snapshot(share_version=False)
+            new = _call(op, pyop, ns, (old, other), _EMPTY)
+            if new.shape != self.shape:
+                raise ValueError(f"In-place {name} would change the shape from {self.shape} "
+                                 f"to {new.shape}; broadcasting must not change x1's shape.")
+            if new.dtype != self.dtype:
+                new = ns.astype(new, self.dtype)
+            self._data, self._node, self._index = new._data, new._node, new._index
+            self._tangents = new._tangents
+        else:
+            self._data = ipyop(self._data, _unwrap(other, ns))
+        self._version[0] += 1
+        return self
+
+    return method
+
+
+_BINARY_OPERATORS = {
+    "add": (operator.add, operator.iadd),
+    "subtract": (operator.sub, operator.isub),
+    "multiply": (operator.mul, operator.imul),
+    "divide": (operator.truediv, operator.itruediv),
+    "floor_divide": (operator.floordiv, operator.ifloordiv),
+    "remainder": (operator.mod, operator.imod),
+    "pow": (operator.pow, operator.ipow),
+    "matmul": (operator.matmul, operator.imatmul),
+    "bitwise_and": (operator.and_, operator.iand),
+    "bitwise_or": (operator.or_, operator.ior),
+    "bitwise_xor": (operator.xor, operator.ixor),
+    "bitwise_left_shift": (operator.lshift, operator.ilshift),
+    "bitwise_right_shift": (operator.rshift, operator.irshift),
+}
+_DUNDER = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "truediv",
+    "floor_divide": "floordiv", "remainder": "mod", "pow": "pow", "matmul": "matmul",
+    "bitwise_and": "and", "bitwise_or": "or", "bitwise_xor": "xor",
+    "bitwise_left_shift": "lshift", "bitwise_right_shift": "rshift",
+}
+for _name, (_pyop, _ipyop) in _BINARY_OPERATORS.items():
+    _d = _DUNDER[_name]
+    setattr(Array, f"__{_d}__", _binary(_name, _pyop))
+    setattr(Array, f"__r{_d}__", _reflected(_name, _pyop))
+    setattr(Array, f"__i{_d}__", _inplace(_name, _pyop, _ipyop))
+
+for _name, _pyop, _d in (("equal", operator.eq, "eq"), ("not_equal", operator.ne, "ne"),
+                         ("less", operator.lt, "lt"), ("less_equal", operator.le, "le"),
+                         ("greater", operator.gt, "gt"),
+                         ("greater_equal", operator.ge, "ge")):
+    setattr(Array, f"__{_d}__", _binary(_name, _pyop))
+
+for _name, _pyop, _d in (("negative", operator.neg, "neg"), ("positive", operator.pos, "pos"),
+                         ("abs", operator.abs, "abs"),
+                         ("bitwise_invert", operator.invert, "invert")):
+    setattr(Array, f"__{_d}__", _unary(_name, _pyop))
+
+Array.__hash__ = None  # arrays compare elementwise, so they are unhashable
+del _name, _pyop, _ipyop, _d

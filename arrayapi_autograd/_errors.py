@@ -1,0 +1,155 @@
+"""Every error message of the library, worded once.
+
+Each function returns the exception to raise, so that call sites read
+``raise _errors.freed_graph(node)`` and the phrasing cannot drift between
+modules.  Messages say what went wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+def _describe(array) -> str:
+    """A short description of a wrapped array: shape, dtype and backend."""
+    try:
+        return f"array of shape {tuple(array.shape)} and dtype {array.dtype} ({array._ns._backend_name})"
+    except Exception:  # pragma: no cover - defensive, for half-built arrays
+        return "array"
+
+
+def freed_graph(op_name: str) -> RuntimeError:
+    return RuntimeError(
+        f"Trying to backward through the graph a second time: the saved values of "
+        f"'{op_name}' were freed by the previous backward. Pass retain_graph=True to the "
+        f"first backward() (or autograd.grad) if you need to backward through the graph "
+        f"again, or recompute the forward pass."
+    )
+
+
+def not_in_graph(array) -> RuntimeError:
+    return RuntimeError(
+        f"backward() was called on an {_describe(array)} that is not part of a recorded "
+        f"graph: none of the inputs it was computed from requires a gradient, or it was "
+        f"computed while recording was paused. Call x.attach_grad() or x.requires_grad_() "
+        f"on the inputs first, and compute outside no_grad()/autograd.pause()."
+    )
+
+
+def not_differentiable_dtype(array) -> TypeError:
+    return TypeError(
+        f"Only floating-point and complex arrays can require gradients, but this is an "
+        f"{_describe(array)}. Convert it first, e.g. x = xp.astype(x, xp.float64)."
+    )
+
+
+def head_gradient_shape(head, head_grad) -> ValueError:
+    return ValueError(
+        f"The head gradient has shape {tuple(head_grad.shape)} but the array it belongs to "
+        f"has shape {tuple(head.shape)}; they must be equal. Pass a gradient of shape "
+        f"{tuple(head.shape)}, or None to sum the output."
+    )
+
+
+def head_gradient_count(n_heads: int, n_grads: int) -> ValueError:
+    return ValueError(
+        f"Got {n_heads} heads but {n_grads} head gradients; pass one head gradient per head "
+        f"(None for the default of ones)."
+    )
+
+
+def version_changed(op_name: str, position: str, array, saved: int, now: int) -> RuntimeError:
+    what = f"an {_describe(array)}" if array is not None else "the array it returned"
+    return RuntimeError(
+        f"One of the arrays needed for the gradient of '{op_name}' ({position}, "
+        f"{what}) has been modified by an in-place operation: it was at version "
+        f"{saved} when recorded and is now at version {now}. Copy it before modifying it "
+        f"(y = xp.asarray(x, copy=True)), or modify it only after backward()."
+    )
+
+
+def leaf_inplace(array) -> RuntimeError:
+    return RuntimeError(
+        f"A leaf {_describe(array)} that requires a gradient is being modified in place "
+        f"while recording. Do the update under no_grad() or autograd.pause() (as an "
+        f"optimizer step does), or work on a copy."
+    )
+
+
+def mixed_namespaces(ns_a, ns_b) -> TypeError:
+    return TypeError(
+        f"Cannot combine arrays of two different namespaces: {ns_a} and {ns_b}. "
+        f"Move one of them first, e.g. with ns.asarray(...) of the namespace you want."
+    )
+
+
+def foreign_array(ns, obj) -> TypeError:
+    return TypeError(
+        f"Cannot combine an array of {ns} with an object of type "
+        f"{type(obj).__module__}.{type(obj).__qualname__}, which is not an array of its "
+        f"backend ({ns._backend_name}), a Python scalar or a wrapped array. Convert it with "
+        f"{ns.__name__}.asarray(...) first."
+    )
+
+
+def vjp_not_defined(op_name: str, param: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"VJP of '{op_name}' with respect to its argument '{param}' is not defined: that "
+        f"argument is not differentiable (as in PyTorch). Pass it as a constant, e.g. "
+        f"x.detach() or stop_gradient(x)."
+    )
+
+
+def jvp_not_defined(op_name: str, param: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"JVP of '{op_name}' with respect to its argument '{param}' is not defined: that "
+        f"argument is not differentiable (as in PyTorch)."
+    )
+
+
+def unused_variable(index: int) -> RuntimeError:
+    return RuntimeError(
+        f"Variable {index} passed to autograd.grad was not used to compute the heads, so it "
+        f"has no gradient. Pass allow_unused=True to get None for it."
+    )
+
+
+def grad_of_non_variable(index: int) -> RuntimeError:
+    return RuntimeError(
+        f"Variable {index} passed to autograd.grad does not require a gradient and is not in "
+        f"a recorded graph. Call attach_grad() or requires_grad_() on it before computing."
+    )
+
+
+def bad_grad_req(value) -> ValueError:
+    return ValueError(
+        f"grad_req must be one of 'write', 'add' or 'null', got {value!r}."
+    )
+
+
+def converting_recorded_array(array) -> RuntimeError:
+    return RuntimeError(
+        f"Cannot convert an {_describe(array)} that is part of a recorded graph (it requires "
+        f"a gradient) to a foreign array: the gradient would be lost silently. Call "
+        f".detach() first if you only need its values."
+    )
+
+
+def export_recorded_array(array) -> RuntimeError:
+    return RuntimeError(
+        f"Cannot export an {_describe(array)} that requires a gradient through DLPack: the "
+        f"consumer would not see its history. Call .detach() first."
+    )
+
+
+def unknown_backend(name) -> ValueError:
+    return ValueError(
+        f"Unknown backend {name!r}: pass an array API namespace module (such as "
+        f"array_api_strict), an array_api_compat namespace, or one of the names 'numpy', "
+        f"'torch', 'cupy', 'array_api_strict', 'dask', 'jax'."
+    )
+
+
+def missing_backend(name: str, reason: str) -> ImportError:
+    return ImportError(
+        f"The {name} backend is not available: {reason}. Install it (pip install "
+        f"'arrayapi-autograd[{name}]') on a machine that supports it."
+    )

@@ -1,0 +1,290 @@
+"""The namespace binder: the op tables bound to one backend, once.
+
+``namespace(backend)`` returns a module object that is a complete array API
+namespace whose functions take and return :class:`~arrayapi_autograd.Array`.
+Each function is built once per backend from its op record (see ``_op.py``),
+with the backend's own function looked up at that moment, so no call looks
+anything up by name.  Binding the same backend twice returns the same object.
+
+Backends arrive as array API namespaces: a compliant module (such as
+``array_api_strict``), an ``array_api_compat`` namespace, or one of the names
+``"numpy"``, ``"torch"``, ``"cupy"``, ``"array_api_strict"``, ``"dask"``,
+``"jax"``, which are resolved through array-api-compat.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import types
+from typing import Any
+
+import array_api_compat
+
+from . import _errors
+from ._array_object import Array, _call
+from ._op import make_function
+
+_LOCK = threading.RLock()
+_CACHE: dict[int, "Namespace"] = {}
+
+_KNOWN = {
+    "numpy": "array_api_compat.numpy",
+    "torch": "array_api_compat.torch",
+    "cupy": "array_api_compat.cupy",
+    "dask": "array_api_compat.dask.array",
+    "array_api_strict": "array_api_strict",
+    "jax": "jax.numpy",
+}
+
+_DTYPE_NAMES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                "uint64", "float32", "float64", "complex64", "complex128")
+_CONSTANTS = ("e", "inf", "nan", "newaxis", "pi")
+
+
+def _resolve(backend) -> Any:
+    """The array API namespace (``xp``) behind ``backend``."""
+    if isinstance(backend, Namespace):
+        return backend._xp
+    if isinstance(backend, str):
+        module_name = _KNOWN.get(backend)
+        if module_name is None:
+            try:
+                backend = importlib.import_module(backend)
+            except ImportError:
+                raise _errors.unknown_backend(backend) from None
+        else:
+            try:
+                backend = importlib.import_module(module_name)
+            except ImportError as exc:
+                raise _errors.missing_backend(backend.split(".")[0], str(exc)) from None
+    if not isinstance(backend, types.ModuleType):
+        raise _errors.unknown_backend(backend)
+    # A plain library module (numpy, torch, cupy) maps to its array-api-compat
+    # namespace; a compliant namespace maps to itself.
+    try:
+        probe = backend.asarray(0.0)
+        xp = array_api_compat.array_namespace(probe)
+    except Exception:
+        if hasattr(backend, "__array_api_version__"):
+            return backend
+        raise _errors.unknown_backend(backend) from None
+    return xp
+
+
+def namespace(backend) -> "Namespace":
+    """The differentiable array API namespace over ``backend``.
+
+    Parameters
+    ----------
+    backend : module or str
+        A compliant array API namespace, an ``array_api_compat`` namespace, a
+        library module (``numpy``, ``torch``, ``cupy``) or one of the names
+        ``"numpy"``, ``"torch"``, ``"cupy"``, ``"array_api_strict"``,
+        ``"dask"``, ``"jax"``.
+
+    Returns
+    -------
+    Namespace
+        A module object with every function, constant and dtype of the
+        standard that the backend provides, plus ``linalg``, ``fft`` and the
+        ``random`` extra.  The same backend always gives the same object.
+
+    Raises
+    ------
+    ValueError
+        ``backend`` is not a namespace or a known name.
+    ImportError
+        The named backend is not installed (or, for CuPy, has no GPU).
+
+    Examples
+    --------
+    >>> import arrayapi_autograd as ag
+    >>> xp = ag.namespace("numpy")
+    >>> xp is ag.namespace("numpy")
+    True
+    """
+    xp = _resolve(backend)
+    with _LOCK:
+        ns = _CACHE.get(id(xp))
+        if ns is None:
+            ns = Namespace(xp)
+            _CACHE[id(xp)] = ns
+    return ns
+
+
+def _backend_name(xp) -> str:
+    name = getattr(xp, "__name__", type(xp).__name__)
+    for short, module_name in _KNOWN.items():
+        if name == module_name:
+            return short
+    return name
+
+
+class Namespace(types.ModuleType):
+    """A differentiable array API namespace bound to one backend namespace ``xp``."""
+
+    def __init__(self, xp):
+        backend_name = _backend_name(xp)
+        public_name = f"arrayapi_autograd.{backend_name}" if backend_name in _KNOWN \
+            else f"arrayapi_autograd[{backend_name}]"
+        super().__init__(public_name, f"Differentiable array API namespace over {backend_name}.")
+        self._xp = xp
+        self._backend_name = backend_name
+        self._array_type = type(xp.asarray(0.0))
+        self._float_cache: dict = {}
+        self._complex_cache: dict = {}
+        self.__array_api_version__ = getattr(xp, "__array_api_version__", "2024.12")
+        for name in _DTYPE_NAMES + _CONSTANTS:
+            if hasattr(xp, name):
+                setattr(self, name, getattr(xp, name))
+        self.__array_namespace_info__ = xp.__array_namespace_info__
+        self.Array = Array
+        self._functions: dict[str, Any] = {}
+        self._bind_tables()
+        from ._random import RandomNamespace
+
+        self.random = RandomNamespace(self)
+
+    def __repr__(self) -> str:
+        return f"<namespace {self.__name__} over {getattr(self._xp, '__name__', self._xp)}>"
+
+    def __reduce__(self):
+        return (namespace, (self._backend_name,))
+
+    # --- binding --------------------------------------------------------------
+
+    def _bind_tables(self) -> None:
+        from . import ops
+
+        xp = self._xp
+        extensions: dict[str, types.ModuleType] = {}
+        for op in ops.ALL_OPS:
+            prefix, _, short = op.name.rpartition(".")
+            source = xp
+            if prefix:
+                source = getattr(xp, prefix, None)
+                if source is None:
+                    continue
+            if op.bind is not None:
+                function = op.bind(op, self)
+                if function is None:
+                    continue
+            else:
+                if op.forward is None:
+                    forward = getattr(source, short, None)
+                    if forward is None:
+                        continue
+                else:
+                    forward = _bound_forward(op.forward, xp)
+                function = make_function(op, forward, self, _call)
+            self._functions[op.name] = function
+            if prefix:
+                module = extensions.get(prefix)
+                if module is None:
+                    module = extensions[prefix] = types.ModuleType(
+                        f"{self.__name__}.{prefix}", f"The {prefix} extension, differentiable.")
+                    setattr(self, prefix, module)
+                setattr(module, short, function)
+            else:
+                setattr(self, short, function)
+        linalg = extensions.get("linalg")
+        if linalg is not None:
+            for name in ops.linalg.MAIN_NAMESPACE_ALIASES:
+                if name in self._functions and hasattr(xp.linalg, name):
+                    setattr(linalg, name, self._functions[name])
+
+    def _function(self, name: str):
+        """The bound function of an op record name (``"sum"``, ``"linalg.solve"``)."""
+        return self._functions[name]
+
+    # --- helpers used by the machinery ------------------------------------------
+
+    def _is_float_dtype(self, dtype) -> bool:
+        """Whether ``dtype`` is real floating or complex floating (can carry gradients)."""
+        result = self._float_cache.get(dtype)
+        if result is None:
+            result = bool(self._xp.isdtype(dtype, ("real floating", "complex floating")))
+            self._float_cache[dtype] = result
+        return result
+
+    def _is_complex_dtype(self, dtype) -> bool:
+        result = self._complex_cache.get(dtype)
+        if result is None:
+            result = bool(self._xp.isdtype(dtype, "complex floating"))
+            self._complex_cache[dtype] = result
+        return result
+
+    def _as_array(self, raw):
+        """A backend array for ``raw`` (NumPy returns scalars for 0-d results)."""
+        if isinstance(raw, self._array_type):
+            return raw
+        return self._xp.asarray(raw)
+
+    def _wrap(self, out, version=None):
+        """Wrap a raw result (array, or tuple/list/namedtuple of arrays)."""
+        if isinstance(out, (tuple, list)):
+            return self._rebuild(out, [self._wrap(o, version) for o in out])
+        if not isinstance(out, self._array_type):
+            if isinstance(out, (bool, int, float, complex)) or out is None:
+                # Python scalars (e.g. from a backend's __int__-like functions)
+                return out
+            out = self._xp.asarray(out)
+        return Array._from_node(out, self, None, 0, version, None)
+
+    @staticmethod
+    def _rebuild(out, results):
+        if isinstance(out, tuple) and hasattr(out, "_fields"):
+            return type(out)(*results)
+        if isinstance(out, list):
+            return list(results)
+        return tuple(results)
+
+    def _is_backend_array(self, obj) -> bool:
+        return isinstance(obj, self._array_type)
+
+    def _check_foreign(self, obj) -> None:
+        """Raise unless ``obj`` is an array of this backend (a constant input)."""
+        if isinstance(obj, self._array_type):
+            return
+        if isinstance(obj, Array):
+            raise _errors.mixed_namespaces(self, obj._ns)
+        raise _errors.foreign_array(self, obj)
+
+    def _size(self, raw):
+        return array_api_compat.size(raw)
+
+    def _device(self, raw):
+        return array_api_compat.device(raw)
+
+    def _to_numpy(self, raw):
+        import numpy as np
+
+        try:
+            return np.asarray(raw)
+        except Exception:
+            return np.from_dlpack(raw)
+
+    def _format(self, raw) -> str:
+        if array_api_compat.is_lazy_array(raw):
+            return repr(raw)
+        try:
+            import numpy as np
+
+            return np.array2string(self._to_numpy(raw), separator=", ", prefix="Array(")
+        except Exception:
+            return str(raw)
+
+    @staticmethod
+    def _dtype_name(dtype) -> str:
+        return str(dtype).rpartition(".")[2]
+
+    def _to_device(self, array, device, stream):
+        return self._functions["_to_device"](array, device, stream=stream)
+
+
+def _bound_forward(forward, xp):
+    def bound(*args, **kwargs):
+        return forward(xp, *args, **kwargs)
+
+    return bound

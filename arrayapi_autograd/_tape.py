@@ -1,0 +1,331 @@
+"""The tape: recording state, graph nodes and the reverse-mode engine.
+
+Every recorded operation becomes a :class:`Node` that keeps what its VJP needs:
+the op record, its parameters, the primal inputs, the primal outputs (only when
+the rule reads them) and one *edge* per input, which points at the node (or
+:class:`Leaf`) that produced that input.  Nodes get increasing sequence numbers
+as they are recorded, so the reverse sweep in :func:`backward` simply processes
+the reachable nodes in decreasing sequence order (the order PyTorch's engine
+uses within one device): by then every consumer of a node has already added
+its cotangent.
+
+The bookkeeping every rule would otherwise repeat lives here, once:
+
+* cotangents of broadcast inputs are summed back to the input's shape,
+* cotangents are cast to the input's dtype (the real part for a real input of
+  a complex result, as PyTorch does),
+* inputs that need no gradient are skipped (their edge is ``None``),
+* saved arrays are checked against in-place modification (version counters),
+* saved values are released after a backward that does not retain the graph.
+
+Derivative rules compute with the differentiable namespace ``ns``; the engine
+runs them with recording switched on exactly when ``create_graph=True``, which
+is how higher derivatives are obtained.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from typing import Any, Sequence
+
+from . import _errors
+from . import _array_object as _ao
+
+
+class _State:
+    """Global recording state (a plain class: attribute access is the hot path)."""
+
+    recording: bool = True
+    # forward-mode levels currently open (see _forward.py); 0 means none
+    level_counter: int = 0
+
+
+state = _State
+
+_sequence = itertools.count()
+
+
+class Leaf:
+    """Gradient accumulator of a leaf array that requires a gradient.
+
+    Parameters
+    ----------
+    grad_req : {"write", "add", "accumulate"}
+        ``"write"`` overwrites :attr:`grad` on each backward (MXNet's default),
+        ``"add"`` adds to it (MXNet), ``"accumulate"`` adds to it and starts
+        from ``None`` (PyTorch's ``requires_grad_``).
+    """
+
+    __slots__ = ("grad", "grad_req", "hooks", "__weakref__")
+
+    def __init__(self, grad_req: str, grad=None):
+        self.grad = grad
+        self.grad_req = grad_req
+        self.hooks = None
+
+
+class Node:
+    """One recorded operation.
+
+    Attributes
+    ----------
+    op : Op
+        The op record (its VJP rules are looked up here).
+    ns : Namespace
+        The differentiable namespace the rules compute with.
+    primals : tuple
+        The inputs as passed (wrapped arrays, backend arrays or scalars).
+    params : dict
+        Non-array parameters (``axis``, ``keepdims``...).
+    edges : tuple
+        Per input, ``None`` or ``(parent, index, shape, dtype)``: the node or
+        leaf that produced the input, which of its outputs it is, and the
+        shape and dtype its cotangent must have.
+    out : tuple or None
+        Raw primal outputs, kept only when the rule reads ``out``.
+    saved : tuple
+        ``(version_cell, version, label, array)`` for every saved array that
+        must not have been modified in place before the backward.
+    """
+
+    __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "n_out",
+                 "multi", "saved", "hooks", "__weakref__")
+
+    def __init__(self, op, ns, primals, params, edges, out, n_out, saved):
+        self.op = op
+        self.ns = ns
+        self.seq = next(_sequence)
+        self.primals = primals
+        self.params = params
+        self.edges = edges
+        self.out = out
+        self.n_out = n_out
+        self.multi = n_out != 1
+        self.saved = saved
+        self.hooks = None
+
+    def __repr__(self):
+        return f"<Node {self.op.name} #{self.seq}>"
+
+    def release(self):
+        """Free the saved values; a later backward through this node raises."""
+        self.primals = None
+        self.out = None
+        self.saved = ()
+
+    def vjp(self, cts: list) -> list:
+        """Cotangents for each input (``None`` where no gradient is needed).
+
+        ``cts`` holds one cotangent per output, ``None`` for outputs that
+        received none.
+        """
+        op = self.op
+        ns = self.ns
+        primals = self.primals
+        if primals is None:
+            raise _errors.freed_graph(op.name)
+        for cell, version, label, array in self.saved:
+            if cell[0] != version:
+                raise _errors.version_changed(op.name, label, array, version, cell[0])
+        out = self._unpack_out()
+        if not self.multi:
+            ct = cts[0]
+        else:
+            ct = tuple(c if c is not None else ns.zeros_like(o) for c, o in
+                       zip(cts, self._unpack_all_outputs()))
+        params = self.params
+        rules = op.vjp
+        edges = self.edges
+        if callable(rules):
+            needed = tuple(e is not None for e in edges)
+            results = list(rules(ns, ct, *primals, out=out, needed=needed, **params))
+        else:
+            results = []
+            names = op.arrays
+            for i, edge in enumerate(edges):
+                if edge is None:
+                    results.append(None)
+                    continue
+                rule = rules.get(names[i])
+                if rule is None:
+                    raise _errors.vjp_not_defined(op.name, names[i])
+                results.append(rule(ns, ct, *primals, out=out, **params))
+        for i, edge in enumerate(edges):
+            r = results[i]
+            if edge is not None and r is not None:
+                results[i] = fit_cotangent(ns, r, edge[2], edge[3])
+        return results
+
+    def _unpack_out(self):
+        """The primal output(s) as wrapped arrays that keep this node's history."""
+        if self.out is None:
+            return None
+        if not self.multi:
+            return _ao.Array._from_node(self.out[0], self.ns, self, 0)
+        return self._unpack_all_outputs()
+
+    def _unpack_all_outputs(self):
+        out = self.out
+        return tuple(_ao.Array._from_node(o, self.ns, self, i) for i, o in enumerate(out))
+
+
+def fit_cotangent(ns, ct, shape, dtype):
+    """Sum a cotangent back to a broadcast input's ``shape`` and cast it to ``dtype``.
+
+    Parameters
+    ----------
+    ct : Array
+        Cotangent with the (broadcast) shape of the output.
+    shape : tuple of int
+        Shape of the input the cotangent belongs to.
+    dtype : dtype
+        Dtype of that input; a complex cotangent of a real input keeps its
+        real part (PyTorch's convention).
+    """
+    if not isinstance(ct, _ao.Array):
+        ct = ns.asarray(ct, dtype=dtype)
+    ct_shape = ct.shape
+    if ct_shape != shape:
+        lead = len(ct_shape) - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and ct_shape[lead + i] != 1)
+        if axes:
+            ct = ns.sum(ct, axis=axes, keepdims=True)
+        if ct.shape != shape:
+            ct = ns.reshape(ct, shape)
+    if ct.dtype != dtype:
+        if ns._is_complex_dtype(ct.dtype) and not ns._is_complex_dtype(dtype):
+            ct = ns.real(ct)
+        if ct.dtype != dtype:
+            ct = ns.astype(ct, dtype)
+    return ct
+
+
+def _accumulate(a, b):
+    return b if a is None else a + b
+
+
+def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
+             create_graph: bool, targets: Sequence | None = None,
+             write_leaves: bool = True):
+    """Run the reverse sweep from ``heads``.
+
+    Parameters
+    ----------
+    heads : sequence of Array
+        Outputs to differentiate; each must be in a recorded graph.
+    head_cts : sequence of Array or None
+        Head gradients (cotangents of the heads), same shapes as the heads;
+        ``None`` stands for ones (so a non-scalar head is summed).
+    retain_graph : bool
+        Keep the saved values so that another backward can run.
+    create_graph : bool
+        Record the backward computation itself (for higher derivatives).
+    targets : sequence of Array, optional
+        When given, return the cotangents reaching these arrays (leaves or
+        intermediate results) instead of only writing leaf gradients.
+    write_leaves : bool
+        Store the results into the leaves' ``grad`` (``backward``); ``grad``
+        leaves them untouched.
+
+    Returns
+    -------
+    list or None
+        With ``targets``, one cotangent (or ``None`` when unreachable) per target.
+
+    Raises
+    ------
+    RuntimeError
+        A head is not in a graph, a saved array was modified in place, or the
+        graph was freed by an earlier backward.
+    ValueError
+        A head gradient's shape differs from its head's.
+    """
+    if len(heads) != len(head_cts):
+        raise _errors.head_gradient_count(len(heads), len(head_cts))
+    pending: dict[Node, list] = {}
+    heap: list = []
+    leaf_totals: dict[Leaf, Any] = {}
+    target_keys = {}
+    if targets is not None:
+        for i, t in enumerate(targets):
+            target_keys.setdefault((id(t._node), t._index), []).append(i)
+        found: list = [None] * len(targets)
+
+    previous = state.recording
+    state.recording = create_graph
+    try:
+        for head, ct in zip(heads, head_cts):
+            node = head._node
+            if node is None:
+                raise _errors.not_in_graph(head)
+            ns = head._ns
+            if ct is None:
+                ct = ns.ones_like(head)
+            else:
+                if not isinstance(ct, _ao.Array):
+                    ct = ns.asarray(ct)
+                if ct.shape != head.shape:
+                    raise _errors.head_gradient_shape(head, ct)
+                if ct.dtype != head.dtype:
+                    ct = ns.astype(ct, head.dtype)
+                if not create_graph:
+                    ct = ct.detach()
+            if isinstance(node, Leaf):
+                leaf_totals[node] = _accumulate(leaf_totals.get(node), ct)
+                continue
+            slot = pending.get(node)
+            if slot is None:
+                slot = pending[node] = [None] * node.n_out
+                heapq.heappush(heap, (-node.seq, node))
+            slot[head._index] = _accumulate(slot[head._index], ct)
+
+        while heap:
+            _, node = heapq.heappop(heap)
+            cts = pending.pop(node)
+            if node.hooks:
+                for index, hooks in node.hooks.items():
+                    for hook in hooks:
+                        if cts[index] is not None:
+                            replaced = hook(cts[index])
+                            if replaced is not None:
+                                cts[index] = replaced
+            if targets is not None:
+                for index, c in enumerate(cts):
+                    for position in target_keys.get((id(node), index), ()):
+                        found[position] = c
+            input_cts = node.vjp(cts)
+            for edge, ct in zip(node.edges, input_cts):
+                if edge is None or ct is None:
+                    continue
+                parent, index = edge[0], edge[1]
+                if isinstance(parent, Leaf):
+                    leaf_totals[parent] = _accumulate(leaf_totals.get(parent), ct)
+                    continue
+                slot = pending.get(parent)
+                if slot is None:
+                    slot = pending[parent] = [None] * parent.n_out
+                    heapq.heappush(heap, (-parent.seq, parent))
+                slot[index] = _accumulate(slot[index], ct)
+            if not retain_graph:
+                node.release()
+
+        for leaf, total in leaf_totals.items():
+            if leaf.hooks:
+                for hook in leaf.hooks:
+                    replaced = hook(total)
+                    if replaced is not None:
+                        total = replaced
+                leaf_totals[leaf] = total
+            if targets is not None:
+                for position in target_keys.get((id(leaf), 0), ()):
+                    found[position] = total
+            if write_leaves:
+                if leaf.grad_req == "write" or leaf.grad is None:
+                    leaf.grad = total
+                else:
+                    leaf.grad = leaf.grad + total
+    finally:
+        state.recording = previous
+    return found if targets is not None else None

@@ -1,0 +1,106 @@
+"""Operations of the array object that are not namespace functions.
+
+Spec section: "Array object" (``__getitem__``, ``__setitem__``, ``to_device``),
+https://data-apis.org/array-api/latest/API_specification/array_object.html
+
+``__getitem__`` is linear; its VJP scatters the cotangent into zeros of the
+input's shape, *adding* at repeated integer indices (``index_put`` with
+``accumulate=True`` in PyTorch's formula).  ``__setitem__`` is recorded as a
+new node: the kept values receive the cotangent with the written positions
+zeroed, the written value receives the cotangent at those positions (summed
+back to its broadcast shape), as PyTorch's ``index_put_`` backward does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import array_api_compat
+
+from .._op import Op
+
+
+def getitem_forward(x, key):
+    return x[key]
+
+
+def _has_array(key) -> bool:
+    items = key if isinstance(key, tuple) else (key,)
+    return any(hasattr(k, "shape") or isinstance(k, bool) for k in items)
+
+
+def _getitem_vjp(ns, ct, x, out, key):
+    if _has_array(key):
+        return ns._function("_scatter_add")(ct, key=key, shape=x.shape)
+    zeros = ns.zeros(x.shape, dtype=ct.dtype, device=ct.device)
+    zeros[key] = ct
+    return zeros
+
+
+def _scatter_add_forward(xp, values, *, key, shape):
+    """Zeros of ``shape`` with ``values`` added at ``key`` (repeats accumulate)."""
+    device = array_api_compat.device(values)
+    size = math.prod(shape)
+    positions = xp.reshape(xp.reshape(xp.arange(size, device=device), shape)[key], (-1,))
+    flat = xp.reshape(values, (-1,))
+    total = xp.zeros((size,), dtype=values.dtype, device=device)
+    if hasattr(total, "index_add_"):  # in-place indexed addition (PyTorch-like)
+        total.index_add_(0, positions, flat)
+    elif hasattr(getattr(xp, "add", None), "at"):  # unbuffered ufunc addition (NumPy-like)
+        xp.add.at(total, positions, flat)
+    else:  # only the standard: a one-hot product
+        one_hot = xp.astype(positions[:, None] == xp.arange(size, device=device)[None, :],
+                            values.dtype)
+        total = xp.sum(flat[:, None] * one_hot, axis=0)
+    return xp.reshape(total, shape)
+
+
+def setitem_forward(x, value, key):
+    """``x[key] = value`` on a backend array, in place; returns the updated array."""
+    try:
+        x[key] = value
+        return x
+    except TypeError:
+        if hasattr(x, "at"):  # immutable arrays with functional updates (JAX-like)
+            return x.at[key].set(value)
+        raise
+
+
+def _setitem_vjp(ns, ct, x, value, out, key, needed):
+    ct_x = ct_value = None
+    if needed[0]:
+        ct_x = ns.asarray(ct, copy=True)
+        ct_x[key] = 0
+    if needed[1]:
+        ct_value = ct[key]
+    return ct_x, ct_value
+
+
+def _setitem_jvp(ns, tangents, x, value, out, key):
+    t_x, t_value = tangents
+    result = ns.zeros_like(out) if t_x is None else ns.asarray(t_x, copy=True)
+    result[key] = 0 if t_value is None else t_value
+    return result
+
+
+def _to_device_forward(xp, x, device, stream):
+    return array_api_compat.to_device(x, device, stream=stream)
+
+
+GETITEM = Op("__getitem__", "any", signature="x, /, key", view=True, saves=False,
+             vjp={"x": _getitem_vjp},
+             jvp={"x": lambda ns, t, x, out, key: getitem_forward(t, key)})
+SETITEM = Op("__setitem__", "any", signature="x, value, /, key", arrays=("x", "value"),
+             saves=False, vjp=_setitem_vjp, jvp=_setitem_jvp)
+
+ARRAY_METHOD_OPS: tuple[Op, ...] = (
+    Op("_scatter_add", "any", signature="values, /, *, key, shape", arrays=("values",),
+       forward=_scatter_add_forward, saves=False,
+       vjp={"values": lambda ns, ct, values, out, key, shape: ct[key]},
+       jvp={"values": lambda ns, t, values, out, key, shape:
+            ns._function("_scatter_add")(t, key=key, shape=shape)}),
+    Op("_to_device", "any", signature="x, device, /, *, stream=None",
+       forward=_to_device_forward, saves=False,
+       vjp={"x": lambda ns, ct, x, out, device, stream: ns._to_device(ct, x.device, None)},
+       jvp={"x": lambda ns, t, x, out, device, stream: ns._to_device(t, device, stream)}),
+)

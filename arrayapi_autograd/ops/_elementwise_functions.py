@@ -1,0 +1,233 @@
+"""Element-wise functions, each with its derivative.
+
+Spec section: "Element-wise Functions",
+https://data-apis.org/array-api/latest/API_specification/elementwise_functions.html
+
+Derivatives follow PyTorch's ``tools/autograd/derivatives.yaml`` (the
+reference for every convention here): ``abs'(0) = 0``; ``maximum`` and
+``minimum`` split the cotangent evenly at ties; ``clip`` passes the cotangent
+where ``min <= x <= max`` (bounds included); ``pow`` gives a zero exponent
+gradient where the base is 0 and the exponent non-negative; piecewise-constant
+functions (``floor``, ``ceil``, ``round``, ``trunc``, ``sign``,
+``floor_divide``) have zero derivative.  For complex inputs the VJP multiplies
+by the conjugate of the local derivative (PyTorch's convention).
+"""
+
+from __future__ import annotations
+
+from .._op import Op, conj, elementwise, nondifferentiable, zero_derivative
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _where0(ns, cond, value):
+    """``value`` where ``cond`` is false, 0 where it is true."""
+    return ns.where(cond, ns.zeros_like(value), value)
+
+
+def _pow_d_x1(ns, x1, x2, out):
+    # d/dx1 x1**x2 = x2 * x1**(x2 - 1), defined as 0 where x2 == 0 (PyTorch)
+    return _where0(ns, x2 == 0, x2 * x1 ** (x2 - 1))
+
+
+def _pow_d_x2(ns, x1, x2, out):
+    # d/dx2 x1**x2 = x1**x2 * log(x1), defined as 0 where x1 == 0 and x2 >= 0 (PyTorch)
+    if ns._is_complex_dtype(x2.dtype) or ns._is_complex_dtype(x1.dtype):
+        return _where0(ns, x1 == 0, out * ns.log(x1))
+    return _where0(ns, (x1 == 0) & (x2 >= 0), out * ns.log(x1))
+
+
+def _min_max_d(ns, x1, x2, out, wins):
+    # 1 where this argument wins, 1/2 at ties, 0 where it loses (PyTorch's maximum)
+    ones = ns.ones_like(out)
+    half = ones * 0.5
+    return ns.where(x1 == x2, half, ns.where(wins, ones, ns.zeros_like(out)))
+
+
+def _clip_vjp_x(ns, ct, x, min, max, out):
+    # PyTorch's clamp_backward_min_max: pass where min <= x <= max
+    inside = None
+    if min is not None:
+        inside = x >= min
+    if max is not None:
+        below = x <= max
+        inside = below if inside is None else inside & below
+    return ct if inside is None else _where0(ns, ~inside, ct)
+
+
+def _clip_vjp_min(ns, ct, x, min, max, out):
+    take = x < min
+    if max is not None:
+        take = take & (min < max)
+    return _where0(ns, ~take, ct)
+
+
+def _clip_vjp_max(ns, ct, x, min, max, out):
+    take = x > max
+    if min is not None:
+        take = take | (max < min)
+    return _where0(ns, ~take, ct)
+
+
+def _clip_jvp(ns, tangents, x, min, max, out):
+    t_x, t_min, t_max = tangents
+    result = None
+    for t, rule in ((t_x, _clip_vjp_x), (t_min, _clip_vjp_min), (t_max, _clip_vjp_max)):
+        if t is not None:
+            term = rule(ns, ns.broadcast_to(t, out.shape) if t.shape != out.shape else t,
+                        x, min, max, out)
+            result = term if result is None else result + term
+    return result
+
+
+def _clip_vjp(ns, ct, x, min, max, out, needed):
+    rules = (_clip_vjp_x, _clip_vjp_min, _clip_vjp_max)
+    return tuple(rule(ns, ct, x, min, max, out) if n else None for rule, n in zip(rules, needed))
+
+
+def _copysign_d_x1(ns, x1, x2, out):
+    # d/dx1 copysign(x1, x2) = sign(x1) * sign-of(x2), 0 at x1 == 0 (PyTorch)
+    ratio = out / ns.where(x1 == 0, ns.ones_like(x1), x1)
+    return _where0(ns, x1 == 0, ratio)
+
+
+def _real_vjp(ns, ct, x, out):
+    # real(z): the cotangent of a real output maps back as a real-part perturbation
+    if ns._is_complex_dtype(x.dtype):
+        return ns.astype(ct, x.dtype)
+    return ct
+
+
+def _imag_vjp(ns, ct, x, out):
+    # imag(z): PyTorch gives ct * 1j for the complex input
+    return ns.astype(ct, x.dtype) * 1j
+
+
+def _conj_vjp(ns, ct, x, out):
+    return conj(ns, ct)
+
+
+def _abs_jvp(ns, t, x, out):
+    if ns._is_complex_dtype(x.dtype):
+        return ns.real(ns.conj(ns.sign(x)) * t)
+    return ns.sign(x) * t
+
+
+ELEMENTWISE_OPS: tuple[Op, ...] = (
+    # --- arithmetic -----------------------------------------------------------
+    Op("add", "numeric", signature="x1, x2, /", arrays=("x1", "x2"), saves=False,
+       vjp={"x1": lambda ns, ct, x1, x2, out: ct, "x2": lambda ns, ct, x1, x2, out: ct},
+       jvp={"x1": lambda ns, t, x1, x2, out: t, "x2": lambda ns, t, x1, x2, out: t}),
+    Op("subtract", "numeric", signature="x1, x2, /", arrays=("x1", "x2"), saves=False,
+       vjp={"x1": lambda ns, ct, x1, x2, out: ct, "x2": lambda ns, ct, x1, x2, out: -ct},
+       jvp={"x1": lambda ns, t, x1, x2, out: t, "x2": lambda ns, t, x1, x2, out: -t}),
+    elementwise("multiply", "numeric",
+                d={"x1": lambda ns, x1, x2, out: x2, "x2": lambda ns, x1, x2, out: x1}),
+    elementwise("divide", "floating-point",
+                d={"x1": lambda ns, x1, x2, out: 1 / x2,
+                   "x2": lambda ns, x1, x2, out: -x1 / (x2 * x2)}),
+    Op("negative", "numeric", saves=False,
+       vjp={"x": lambda ns, ct, x, out: -ct}, jvp={"x": lambda ns, t, x, out: -t}),
+    Op("positive", "numeric", saves=False,
+       vjp={"x": lambda ns, ct, x, out: ct}, jvp={"x": lambda ns, t, x, out: t}),
+    elementwise("pow", "numeric", d={"x1": _pow_d_x1, "x2": _pow_d_x2}, uses_out=True),
+    elementwise("square", "numeric", d=lambda ns, x, out: 2 * x),
+    elementwise("sqrt", "floating-point", d=lambda ns, x, out: 0.5 / out, uses_out=True),
+    elementwise("reciprocal", "floating-point", d=lambda ns, x, out: -out * out,
+                uses_out=True),
+    # abs is real-valued on complex inputs: PyTorch's gradient is ct * sgn(x)
+    Op("abs", "numeric", vjp={"x": lambda ns, ct, x, out: ct * ns.sign(x)},
+       jvp={"x": _abs_jvp}),
+    elementwise("remainder", "real numeric",
+                d={"x1": lambda ns, x1, x2, out: ns.ones_like(out),
+                   "x2": lambda ns, x1, x2, out: -ns.floor(x1 / x2)}),
+    zero_derivative("floor_divide", "real numeric", binary=True),
+    zero_derivative("sign", "numeric"),
+    zero_derivative("floor", "real numeric"),
+    zero_derivative("ceil", "real numeric"),
+    zero_derivative("trunc", "real numeric"),
+    zero_derivative("round", "numeric"),
+    # --- exponentials and logarithms -------------------------------------------
+    elementwise("exp", "floating-point", d=lambda ns, x, out: out, uses_out=True),
+    elementwise("expm1", "floating-point", d=lambda ns, x, out: out + 1, uses_out=True),
+    elementwise("log", "floating-point", d=lambda ns, x, out: 1 / x),
+    elementwise("log1p", "floating-point", d=lambda ns, x, out: 1 / (x + 1)),
+    elementwise("log2", "floating-point", d=lambda ns, x, out: 1 / (x * 0.6931471805599453)),
+    elementwise("log10", "floating-point", d=lambda ns, x, out: 1 / (x * 2.302585092994046)),
+    elementwise("logaddexp", "real floating-point",
+                d={"x1": lambda ns, x1, x2, out: ns.exp(x1 - out),
+                   "x2": lambda ns, x1, x2, out: ns.exp(x2 - out)}, uses_out=True),
+    elementwise("hypot", "real floating-point",
+                d={"x1": lambda ns, x1, x2, out: x1 / out,
+                   "x2": lambda ns, x1, x2, out: x2 / out}, uses_out=True),
+    # --- trigonometric and hyperbolic -----------------------------------------
+    elementwise("sin", "floating-point", d=lambda ns, x, out: ns.cos(x)),
+    elementwise("cos", "floating-point", d=lambda ns, x, out: -ns.sin(x)),
+    elementwise("tan", "floating-point", d=lambda ns, x, out: 1 + out * out, uses_out=True),
+    elementwise("asin", "floating-point", d=lambda ns, x, out: 1 / ns.sqrt(1 - x * x)),
+    elementwise("acos", "floating-point", d=lambda ns, x, out: -1 / ns.sqrt(1 - x * x)),
+    elementwise("atan", "floating-point", d=lambda ns, x, out: 1 / (1 + x * x)),
+    elementwise("atan2", "real floating-point",
+                d={"x1": lambda ns, x1, x2, out: x2 / (x1 * x1 + x2 * x2),
+                   "x2": lambda ns, x1, x2, out: -x1 / (x1 * x1 + x2 * x2)}),
+    elementwise("sinh", "floating-point", d=lambda ns, x, out: ns.cosh(x)),
+    elementwise("cosh", "floating-point", d=lambda ns, x, out: ns.sinh(x)),
+    elementwise("tanh", "floating-point", d=lambda ns, x, out: 1 - out * out, uses_out=True),
+    elementwise("asinh", "floating-point", d=lambda ns, x, out: 1 / ns.sqrt(x * x + 1)),
+    elementwise("acosh", "floating-point", d=lambda ns, x, out: 1 / ns.sqrt(x * x - 1)),
+    elementwise("atanh", "floating-point", d=lambda ns, x, out: 1 / (1 - x * x)),
+    # --- min/max and clipping ---------------------------------------------------
+    elementwise("maximum", "real numeric",
+                d={"x1": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 > x2),
+                   "x2": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x2 > x1)},
+                uses_out=True),
+    elementwise("minimum", "real numeric",
+                d={"x1": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 < x2),
+                   "x2": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x2 < x1)},
+                uses_out=True),
+    Op("clip", "real numeric", signature="x, /, min=None, max=None",
+       arrays=("x", "min", "max"), vjp=_clip_vjp, jvp=_clip_jvp),
+    elementwise("copysign", "real floating-point",
+                d={"x1": _copysign_d_x1, "x2": lambda ns, x1, x2, out: ns.zeros_like(out)},
+                uses_out=True),
+    # --- complex parts ----------------------------------------------------------
+    Op("real", "numeric", saves=False, view=True, vjp={"x": _real_vjp},
+       jvp={"x": lambda ns, t, x, out: ns.real(t)}),
+    Op("imag", "numeric", saves=False, vjp={"x": _imag_vjp},
+       jvp={"x": lambda ns, t, x, out: ns.imag(t)}),
+    Op("conj", "numeric", saves=False, vjp={"x": _conj_vjp},
+       jvp={"x": lambda ns, t, x, out: conj(ns, t)}),
+    # --- no derivative: comparisons, predicates, logical and bitwise ----------
+    nondifferentiable("equal", "any", signature="x1, x2, /", arrays=("x1", "x2")),
+    nondifferentiable("not_equal", "any", signature="x1, x2, /", arrays=("x1", "x2")),
+    nondifferentiable("less", "real numeric", signature="x1, x2, /", arrays=("x1", "x2")),
+    nondifferentiable("less_equal", "real numeric", signature="x1, x2, /",
+                      arrays=("x1", "x2")),
+    nondifferentiable("greater", "real numeric", signature="x1, x2, /", arrays=("x1", "x2")),
+    nondifferentiable("greater_equal", "real numeric", signature="x1, x2, /",
+                      arrays=("x1", "x2")),
+    nondifferentiable("isfinite", "numeric"),
+    nondifferentiable("isinf", "numeric"),
+    nondifferentiable("isnan", "numeric"),
+    nondifferentiable("signbit", "real floating-point"),
+    # float result but no derivative in PyTorch: recorded, and backward says so
+    Op("nextafter", "real floating-point", signature="x1, x2, /", arrays=("x1", "x2"),
+       vjp={}, jvp={}, saves=False),
+    nondifferentiable("logical_and", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
+    nondifferentiable("logical_or", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
+    nondifferentiable("logical_xor", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
+    nondifferentiable("logical_not", "boolean"),
+    nondifferentiable("bitwise_and", "integer or boolean", signature="x1, x2, /",
+                      arrays=("x1", "x2")),
+    nondifferentiable("bitwise_or", "integer or boolean", signature="x1, x2, /",
+                      arrays=("x1", "x2")),
+    nondifferentiable("bitwise_xor", "integer or boolean", signature="x1, x2, /",
+                      arrays=("x1", "x2")),
+    nondifferentiable("bitwise_left_shift", "integer", signature="x1, x2, /",
+                      arrays=("x1", "x2")),
+    nondifferentiable("bitwise_right_shift", "integer", signature="x1, x2, /",
+                      arrays=("x1", "x2")),
+    nondifferentiable("bitwise_invert", "integer or boolean"),
+)
+
+OPS_BY_NAME = {op.name: op for op in ELEMENTWISE_OPS}

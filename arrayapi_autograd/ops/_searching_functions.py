@@ -1,0 +1,38 @@
+"""Searching functions.
+
+Spec section: "Searching Functions",
+https://data-apis.org/array-api/latest/API_specification/searching_functions.html
+
+Only ``where`` is differentiable (in ``x1`` and ``x2``, not ``condition``): the
+cotangent goes to the argument that was selected, as in PyTorch.  The others
+return indices or counts and are never recorded.
+"""
+
+from __future__ import annotations
+
+from .._op import Op, nondifferentiable
+
+
+def _where_vjp_x1(ns, ct, condition, x1, x2, out):
+    return ns.where(condition, ct, ns.zeros_like(ct))
+
+
+def _where_vjp_x2(ns, ct, condition, x1, x2, out):
+    return ns.where(condition, ns.zeros_like(ct), ct)
+
+
+SEARCHING_OPS: tuple[Op, ...] = (
+    Op("where", "any", signature="condition, x1, x2, /", arrays=("condition", "x1", "x2"),
+       vjp={"x1": _where_vjp_x1, "x2": _where_vjp_x2},
+       jvp={"x1": _where_vjp_x1, "x2": _where_vjp_x2}),
+    nondifferentiable("argmax", "real numeric",
+                      signature="x, /, *, axis=None, keepdims=False"),
+    nondifferentiable("argmin", "real numeric",
+                      signature="x, /, *, axis=None, keepdims=False"),
+    nondifferentiable("count_nonzero", "numeric",
+                      signature="x, /, *, axis=None, keepdims=False"),
+    nondifferentiable("nonzero", "any"),
+    nondifferentiable("searchsorted", "real numeric",
+                      signature="x1, x2, /, *, side='left', sorter=None",
+                      arrays=("x1", "x2", "sorter")),
+)
