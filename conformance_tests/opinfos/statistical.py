@@ -1,0 +1,7 @@
+"""OpInfo records for the statistical section (see _core.py for the fields)."""
+
+from __future__ import annotations
+
+from ._core import OpInfo, Sample, shape_strategy, values  # noqa: F401
+
+OPINFOS: tuple[OpInfo, ...] = ()
