@@ -551,9 +551,10 @@ def _lower(p, level):
 # ---------------------------------------------------------------------------
 
 def _operator_op(name):
-    from .ops import _elementwise_functions as _ew
+    # every section's records (``matmul`` lives in the linear algebra table)
+    from .ops import BY_NAME
 
-    return _ew.OPS_BY_NAME[name]
+    return BY_NAME[name]
 
 
 def _binary(name, pyop):

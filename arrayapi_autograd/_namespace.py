@@ -179,6 +179,10 @@ class Namespace(types.ModuleType):
                     forward = _bound_forward(op.forward, xp)
                 function = make_function(op, forward, self, _call)
             self._functions[op.name] = function
+            if short.startswith("_"):
+                # private records (_scatter_add, _to_device) are reached through
+                # _function(); as attributes they would shadow Namespace methods
+                continue
             if prefix:
                 module = extensions.get(prefix)
                 if module is None:
