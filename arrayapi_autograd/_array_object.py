@@ -382,6 +382,21 @@ def _unwrap(value, ns):
     return value
 
 
+def _foreign_operand(ns, other):
+    """An operator's other operand that is neither ours nor a constant.
+
+    An array of another library is a ``TypeError`` naming both (DESIGN.md);
+    returning ``NotImplemented`` would hand the operation to the other
+    library, which fails with an unrelated message or converts us through
+    ``__array__``.  Anything else may still implement the reflected operator.
+    """
+    import array_api_compat
+
+    if array_api_compat.is_array_api_obj(other):
+        raise _errors.foreign_array(ns, other)
+    return NotImplemented
+
+
 def _unwrap_key(key, ns):
     if isinstance(key, Array):
         return _unwrap(key, ns)
@@ -565,7 +580,7 @@ def _binary(name, pyop):
         if op is None:
             op = _operator_op(name)
         if not isinstance(other, (Array, *_SCALARS)) and not self._ns._is_backend_array(other):
-            return NotImplemented
+            return _foreign_operand(self._ns, other)
         return _call(op, pyop, self._ns, (self, other), _EMPTY)
 
     method.__name__ = f"__{pyop.__name__.strip('_')}__"
@@ -580,7 +595,7 @@ def _reflected(name, pyop):
         if op is None:
             op = _operator_op(name)
         if not isinstance(other, (Array, *_SCALARS)) and not self._ns._is_backend_array(other):
-            return NotImplemented
+            return _foreign_operand(self._ns, other)
         return _call(op, pyop, self._ns, (other, self), _EMPTY)
 
     return method
