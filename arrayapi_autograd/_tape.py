@@ -206,6 +206,35 @@ def _accumulate(a, b):
     return b if a is None else a + b
 
 
+def _nodes_to_targets(heads: Sequence, target_keys: dict) -> set:
+    """The nodes reachable from ``heads`` whose VJP leads to a target.
+
+    Parents are recorded before their consumers, so visiting the reachable
+    nodes in increasing sequence order decides each parent before its users.
+    """
+    seen: set = set()
+    order = []
+    stack = [h._node for h in heads if isinstance(h._node, Node)]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        for edge in node.edges:
+            if edge is not None and isinstance(edge[0], Node) and edge[0] not in seen:
+                stack.append(edge[0])
+    order.sort(key=lambda n: n.seq)
+    needed: set = set()
+    for node in order:
+        for edge in node.edges:
+            if edge is not None and ((id(edge[0]), edge[1]) in target_keys
+                                     or edge[0] in needed):
+                needed.add(node)
+                break
+    return needed
+
+
 def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
              create_graph: bool, targets: Sequence | None = None,
              write_leaves: bool = True):
@@ -252,6 +281,10 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
         for i, t in enumerate(targets):
             target_keys.setdefault((id(t._node), t._index), []).append(i)
         found: list = [None] * len(targets)
+    # autograd.grad runs only the nodes that lead to a target (PyTorch's exec_info):
+    # the sweep stops at the targets and leaves the rest of the graph untouched.
+    needed = _nodes_to_targets(heads, target_keys) if targets is not None and \
+        not write_leaves else None
 
     previous = state.recording
     state.recording = create_graph
@@ -295,11 +328,16 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 for index, c in enumerate(cts):
                     for position in target_keys.get((id(node), index), ()):
                         found[position] = c
+            if needed is not None and node not in needed:
+                continue
             input_cts = node.vjp(cts)
             for edge, ct in zip(node.edges, input_cts):
                 if edge is None or ct is None:
                     continue
                 parent, index = edge[0], edge[1]
+                if needed is not None and parent not in needed and \
+                        (id(parent), index) not in target_keys:
+                    continue
                 if isinstance(parent, Leaf):
                     leaf_totals[parent] = _accumulate(leaf_totals.get(parent), ct)
                     continue
