@@ -230,8 +230,9 @@ class Namespace(types.ModuleType):
         if isinstance(out, (tuple, list)):
             return self._rebuild(out, [self._wrap(o, version) for o in out])
         if not isinstance(out, self._array_type):
-            if isinstance(out, (bool, int, float, complex)) or out is None:
-                # Python scalars (e.g. from a backend's __int__-like functions)
+            if type(out) in (bool, int, float, complex) or out is None:
+                # Python scalars (e.g. from a backend's __int__-like functions); NumPy
+                # scalars (np.float64 subclasses float) from 0-d operators are wrapped
                 return out
             out = self._xp.asarray(out)
         return Array._from_node(out, self, None, 0, version, None)
