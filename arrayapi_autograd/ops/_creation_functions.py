@@ -3,9 +3,15 @@
 Spec section: "Creation Functions",
 https://data-apis.org/array-api/latest/API_specification/creation_functions.html
 
-Creation functions make new arrays and record nothing, except ``asarray`` of
-a wrapped array (the same array, or a differentiable copy or cast), and the
-linear ``tril``, ``triu`` and ``meshgrid``.
+Creation functions make new arrays and record nothing (a ``*_like`` function
+of an array that requires a gradient gives an array without history, as in
+PyTorch), except ``asarray`` of a wrapped array (the same array, or a
+differentiable copy or cast through ``astype``), and the linear ``tril``,
+``triu`` (VJP: the same mask applied to the cotangent) and ``meshgrid``
+(multi-output; output ``i`` broadcasts input ``i``, so its VJP sums the
+cotangent over every other axis, as PyTorch's ``meshgrid`` is differentiated
+through ``expand``).  ``from_dlpack`` accepts wrapped arrays without history
+(those with one refuse the export, as PyTorch's ``__dlpack__`` does).
 """
 
 from __future__ import annotations
@@ -61,6 +67,36 @@ def _bind_asarray(op, ns):
     return asarray
 
 
+def _meshgrid_forward(xp, *arrays, indexing="xy"):
+    return xp.meshgrid(*arrays, indexing=indexing)
+
+
+def _meshgrid_axis(i, n, indexing):
+    """The output axis along which input ``i`` of ``n`` varies."""
+    if indexing == "xy" and n >= 2 and i < 2:
+        return 1 - i
+    return i
+
+
+def _meshgrid_vjp(ns, ct, *arrays, out, needed, indexing):
+    n = len(arrays)
+    results = []
+    for i, (c, x, need) in enumerate(zip(ct, arrays, needed)):
+        if not need:
+            results.append(None)
+            continue
+        keep = _meshgrid_axis(i, n, indexing)
+        others = tuple(d for d in range(c.ndim) if d != keep)
+        summed = ns.sum(c, axis=others) if others else c
+        results.append(ns.reshape(summed, x.shape))
+    return tuple(results)
+
+
+def _meshgrid_jvp(ns, tangents, *arrays, out, indexing):
+    filled = tuple(t if t is not None else ns.zeros_like(x) for t, x in zip(tangents, arrays))
+    return ns.meshgrid(*filled, indexing=indexing)
+
+
 _LIKE = "x, /, *, dtype=None, device=None"
 
 CREATION_OPS: tuple[Op, ...] = (
@@ -74,6 +110,9 @@ CREATION_OPS: tuple[Op, ...] = (
     creation("full", "shape, fill_value, *, dtype=None, device=None"),
     creation("full_like", "x, /, fill_value, *, dtype=None, device=None", arrays=("x",)),
     creation("linspace", "start, stop, /, num, *, dtype=None, device=None, endpoint=True"),
+    Op("meshgrid", "numeric", signature="*arrays, indexing='xy'", arrays=("arrays",),
+       sequence=True, forward=_meshgrid_forward, saves=False, vjp=_meshgrid_vjp,
+       jvp=_meshgrid_jvp, uses_out=True),  # multi-output: missing cotangents from out
     creation("ones", "shape, *, dtype=None, device=None"),
     creation("ones_like", _LIKE, arrays=("x",)),
     creation("zeros", "shape, *, dtype=None, device=None"),

@@ -3,9 +3,16 @@
 Spec section: "Data Type Functions",
 https://data-apis.org/array-api/latest/API_specification/data_type_functions.html
 
-``astype`` is differentiable: the cotangent is cast back to the input's dtype
-(the real part for a real input cast to complex, as PyTorch does).  The
-others inspect dtypes and return the backend's own objects.
+``astype`` is differentiable, as PyTorch's ``_to_copy``: the cotangent is cast
+back to the input's dtype (``_to_copy_backward``: the real part for a real
+input cast to complex, done by the tape's ``fit_cotangent``; a real cotangent
+becomes complex with zero imaginary part for a complex input cast to real,
+where the backend allows that cast).  The JVP casts the tangent the same way
+(the real part for a complex-to-real cast).  A cast to an integer or boolean
+dtype has no derivative and is not recorded.
+
+The others inspect dtypes and return the backend's own objects; they accept
+wrapped arrays wherever the standard accepts an array.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import functools
 
 from .._array_object import Array
-from .._op import Op, linear
+from .._op import Op
 
 
 def _bind_inspection(op, ns):
@@ -37,10 +44,21 @@ def _inspection(name: str, signature: str) -> Op:
               saves=False, bind=_bind_inspection)
 
 
+def _astype_jvp(ns, t, x, out, dtype, copy, device):
+    if ns._is_complex_dtype(t.dtype) and not ns._is_complex_dtype(dtype):
+        t = ns.real(t)
+    if device is not None:
+        t = ns._to_device(t, device, None)
+    return ns.astype(t, dtype)
+
+
 DATA_TYPE_OPS: tuple[Op, ...] = (
-    # the tape casts the cotangent back to x's dtype
-    linear("astype", "any", signature="x, dtype, /, *, copy=True, device=None",
-           vjp={"x": lambda ns, ct, x, out, dtype, copy, device: ct}),
+    # the tape casts the cotangent back to x's dtype; a device transfer is undone
+    Op("astype", "any", signature="x, dtype, /, *, copy=True, device=None", saves=False,
+       view=True,  # copy=False may return x itself
+       vjp={"x": lambda ns, ct, x, out, dtype, copy, device: (
+           ct if device is None else ns._to_device(ct, x.device, None))},
+       jvp={"x": _astype_jvp}),
     _inspection("can_cast", "from_, to, /"),
     _inspection("finfo", "type, /"),
     _inspection("iinfo", "type, /"),

@@ -2,10 +2,69 @@
 
 Spec section: "Indexing Functions",
 https://data-apis.org/array-api/latest/API_specification/indexing_functions.html
+
+Both functions are linear in ``x`` and not differentiable in ``indices``
+(integers).  The JVP takes the tangent at the same indices; the VJP scatters
+the cotangent back into zeros of ``x``'s shape, *adding* at repeated indices:
+PyTorch's ``index_select`` backward (``index_add``) for ``take`` and its
+``take_along_dim`` backward (``scatter_add``) for ``take_along_axis``.  The
+scatter is the tape's ``_scatter_add`` primitive, itself linear (its VJP
+gathers again), so higher derivatives follow.
 """
 
 from __future__ import annotations
 
 from .._op import Op
 
-INDEXING_OPS: tuple[Op, ...] = ()
+
+def _normalize(axis, ndim):
+    return axis + ndim if axis < 0 else axis
+
+
+def _mesh_key(ns, shape, axis, indices):
+    """A backend key of integer arrays selecting ``indices`` along ``axis``.
+
+    ``indices`` (wrapped) has ``len(shape)`` dimensions, broadcastable to
+    ``shape``; the other axes get ``arange`` of their length, shaped to
+    broadcast against it.  Only integer arrays (no slices), the one form of
+    multi-axis array indexing that every backend, array-api-strict included,
+    accepts; they are constants, so their backend values are used directly.
+    """
+    ndim = len(shape)
+    key = []
+    for d in range(ndim):
+        if d == axis:
+            key.append(indices._data)
+        else:
+            index = ns.arange(shape[d], device=indices.device)
+            key.append(ns.reshape(index, (1,) * d + (-1,) + (1,) * (ndim - d - 1))._data)
+    return tuple(key)
+
+
+def _take_vjp(ns, ct, x, indices, out, axis):
+    axis = 0 if axis is None else _normalize(axis, x.ndim)
+    # indices are 1-D: lay them along `axis` of an array of ct's rank
+    shaped = ns.reshape(indices, (1,) * axis + (-1,) + (1,) * (x.ndim - axis - 1))
+    key = _mesh_key(ns, ct.shape, axis, shaped)
+    return ns._function("_scatter_add")(ct, key=key, shape=x.shape)
+
+
+def _take_along_axis_vjp(ns, ct, x, indices, out, axis):
+    axis = _normalize(axis, x.ndim)
+    indices = ns.broadcast_to(indices, ct.shape)
+    key = _mesh_key(ns, ct.shape, axis, indices)
+    # x may have been broadcast against indices (size-1 axes): scatter into the
+    # broadcast shape; the tape sums it back to x's shape
+    shape = tuple(c if d != axis else n for d, (c, n) in enumerate(zip(ct.shape, x.shape)))
+    return ns._function("_scatter_add")(ct, key=key, shape=shape)
+
+
+INDEXING_OPS: tuple[Op, ...] = (
+    Op("take", "any", signature="x, indices, /, *, axis=None", arrays=("x", "indices"),
+       vjp={"x": _take_vjp},
+       jvp={"x": lambda ns, t, x, indices, out, axis: ns.take(t, indices, axis=axis)}),
+    Op("take_along_axis", "any", signature="x, indices, /, *, axis=-1",
+       arrays=("x", "indices"), vjp={"x": _take_along_axis_vjp},
+       jvp={"x": lambda ns, t, x, indices, out, axis:
+            ns.take_along_axis(t, indices, axis=axis)}),
+)

@@ -3,10 +3,14 @@
 Spec section: "Linear Algebra Functions",
 https://data-apis.org/array-api/latest/API_specification/linear_algebra_functions.html
 
-``matmul`` and ``vecdot`` are bilinear; their VJPs are the usual transposes
-(for complex inputs with conjugates, as PyTorch's ``matmul`` and
-``linalg_vecdot`` backward formulas).  ``vecdot`` conjugates ``x1``, as the
-standard defines it: ``sum(conj(x1) * x2, axis)``.
+``matmul``, ``tensordot`` and ``vecdot`` are bilinear; their VJPs are the
+usual transposes (for complex inputs with conjugates, as PyTorch's ``matmul``
+and ``linalg_vecdot`` backward formulas).  ``vecdot`` conjugates ``x1``, as the
+standard defines it: ``sum(conj(x1) * x2, axis)``.  ``tensordot``'s VJP
+contracts the cotangent with the other operand over the free axes and permutes
+the result back to the operand's axis order (JAX's ``_dot_general_transpose_lhs``
+/ ``_rhs`` in ``lax.py``; PyTorch's ``tensordot`` is differentiated through
+its ``reshape``/``mm`` decomposition, with the same result).
 """
 
 from __future__ import annotations
@@ -46,6 +50,45 @@ def _vecdot_vjp_x2(ns, ct, x1, x2, out, axis):
     return ns.expand_dims(ct, axis=axis) * x1
 
 
+def _tensordot_axes(axes, ndim1, ndim2):
+    """``axes`` as two lists of non-negative contracted axes of x1 and x2."""
+    if isinstance(axes, int):
+        return list(range(ndim1 - axes, ndim1)), list(range(axes))
+    a1, a2 = axes
+    if isinstance(a1, int):  # a single axis per operand
+        a1, a2 = [a1], [a2]
+    return [a % ndim1 for a in a1], [a % ndim2 for a in a2]
+
+
+def _tensordot_vjp(ns, ct, x1, x2, out, needed, axes):
+    # out's axes are x1's free axes f1 then x2's free axes f2.  The cotangent of
+    # x1 is ct contracted with conj(x2) over f2: its axes are f1 followed by x2's
+    # contracted axes in x2's order, i.e. the matching x1 axes; permuted back.
+    a1, a2 = _tensordot_axes(axes, x1.ndim, x2.ndim)
+    f1 = [d for d in range(x1.ndim) if d not in a1]
+    f2 = [d for d in range(x2.ndim) if d not in a2]
+    ct_f1 = list(range(len(f1)))
+    ct_f2 = list(range(len(f1), len(f1) + len(f2)))
+    g1 = g2 = None
+    if needed[0]:
+        g1 = ns.tensordot(ct, conj(ns, x2), axes=(ct_f2, f2))
+        labels = f1 + [a1[a2.index(d)] for d in sorted(a2)]
+        g1 = _permute_to(ns, g1, labels)
+    if needed[1]:
+        g2 = ns.tensordot(conj(ns, x1), ct, axes=(f1, ct_f1))
+        labels = [a2[a1.index(d)] for d in sorted(a1)] + f2
+        g2 = _permute_to(ns, g2, labels)
+    return g1, g2
+
+
+def _permute_to(ns, g, labels):
+    """Reorder the axes of ``g``, whose axis i is the operand's axis ``labels[i]``."""
+    order = tuple(labels.index(d) for d in range(len(labels)))
+    if order == tuple(range(len(labels))):
+        return g
+    return ns.permute_dims(g, order)
+
+
 LINEAR_ALGEBRA_OPS: tuple[Op, ...] = (
     Op("matmul", "numeric", signature="x1, x2, /", arrays=("x1", "x2"),
        vjp={"x1": _matmul_vjp_x1, "x2": _matmul_vjp_x2},
@@ -55,6 +98,10 @@ LINEAR_ALGEBRA_OPS: tuple[Op, ...] = (
        vjp={"x1": _vecdot_vjp_x1, "x2": _vecdot_vjp_x2},
        jvp={"x1": lambda ns, t, x1, x2, out, axis: ns.vecdot(t, x2, axis=axis),
             "x2": lambda ns, t, x1, x2, out, axis: ns.vecdot(x1, t, axis=axis)}),
+    Op("tensordot", "numeric", signature="x1, x2, /, *, axes=2", arrays=("x1", "x2"),
+       vjp=_tensordot_vjp,
+       jvp={"x1": lambda ns, t, x1, x2, out, axes: ns.tensordot(t, x2, axes=axes),
+            "x2": lambda ns, t, x1, x2, out, axes: ns.tensordot(x1, t, axes=axes)}),
     linear("matrix_transpose", "any", view=True,
            vjp={"x": lambda ns, ct, x, out: ns.matrix_transpose(ct)}),
 )
