@@ -85,10 +85,10 @@ def _concat_vjp(ns, ct, *arrays, out, needed, axis):
             start += size
         return tuple(results)
     axis = _normalize(axis, arrays[0].ndim)
-    lead = (slice(None),) * axis
+    lead = (slice(None),) * axis  # with a trailing ... (array-api-strict wants all axes)
     for x, n in zip(arrays, needed):
         length = x.shape[axis]
-        results.append(ct[lead + (slice(start, start + length),)] if n else None)
+        results.append(ct[lead + (slice(start, start + length), ...)] if n else None)
         start += length
     return tuple(results)
 
@@ -100,7 +100,7 @@ def _stack_forward(xp, *arrays, axis=0):
 def _stack_vjp(ns, ct, *arrays, out, needed, axis):
     axis = _normalize(axis, arrays[0].ndim + 1)
     lead = (slice(None),) * axis
-    return tuple(ct[lead + (i,)] if n else None for i, n in enumerate(needed))
+    return tuple(ct[lead + (i, ...)] if n else None for i, n in enumerate(needed))
 
 
 def _unstack_vjp(ns, ct, x, out, needed, axis):
