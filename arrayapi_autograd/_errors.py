@@ -153,3 +153,9 @@ def missing_backend(name: str, reason: str) -> ImportError:
         f"The {name} backend is not available: {reason}. Install it (pip install "
         f"'arrayapi-autograd[{name}]') on a machine that supports it."
     )
+
+
+def not_differentiable_here(op_name: str, why: str) -> RuntimeError:
+    return RuntimeError(
+        f"'{op_name}' is not differentiable here: {why}."
+    )

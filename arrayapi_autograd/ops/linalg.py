@@ -4,20 +4,636 @@ Spec section: "Linear Algebra Extension",
 https://data-apis.org/array-api/latest/extensions/linear_algebra_functions.html
 
 Formulas follow PyTorch's ``derivatives.yaml`` and ``FunctionsManual.cpp``
-(``norm_backward``); the matrix-function rules follow M. Giles, "An extended
-collection of matrix derivative results for forward and reverse mode
-algorithmic differentiation" (2008).
+(``norm_backward``, ``linalg_det_backward``, ``slogdet_backward``,
+``cholesky_backward``/``cholesky_jvp``, ``linalg_eig_backward``/``linalg_eig_jvp``,
+``svd_backward``/``linalg_svd_jvp``, ``linalg_qr_backward``/``linalg_qr_jvp``,
+``pinv_backward``/``pinv_jvp``); the matrix-function rules are those of
+M. Giles, "An extended collection of matrix derivative results for forward and
+reverse mode algorithmic differentiation" (2008),
+https://people.maths.ox.ac.uk/gilesm/files/NA-08-01.pdf.
+
+Conventions (PyTorch's):
+
+* complex inputs: the VJP is ``J^H ct``, the JVP ``J t``;
+* decompositions assume what makes them differentiable: distinct eigenvalues
+  (``eigh``, ``eig``), distinct non-zero singular values (``svd``), full rank
+  (``qr``, ``pinv``), invertible matrices (``det``, ``slogdet``, ``inv``,
+  ``solve``); elsewhere the results are inf or nan, as in PyTorch;
+* eigenvectors and singular vectors are defined up to sign (a phase for
+  complex): only losses invariant to that choice have a meaningful gradient;
+* ``matrix_rank`` is integer-valued and never recorded; ``qr`` with
+  ``mode="complete"`` is differentiable only when ``m <= n``;
+* ties in ``matrix_norm`` (``ord`` = ``1``, ``inf``, ``2`` and their negatives)
+  split the cotangent evenly, as ``amax`` does.
+
+Every rule computes with the differentiable namespace ``ns`` (``ns.linalg.solve``,
+``ns.matmul``...), so derivatives of any order are available.
 """
 
 from __future__ import annotations
 
 import math
 
-from .._op import Op, conj
+from .. import _errors
+from .._op import Op, conj, linear, nondifferentiable
 from ._helpers import reduced
 
+# ---------------------------------------------------------------------------
+# helpers (all with ns)
+# ---------------------------------------------------------------------------
 
-def _norm_direction(ns, x, out_k, ord, axis):
+
+def _mH(ns, a):
+    """Conjugate transpose of the last two axes."""
+    return ns.matrix_transpose(conj(ns, a))
+
+
+def _eye(ns, n, m=None, like=None, k=0, dtype=None):
+    return ns.eye(n, m, k=k, dtype=dtype if dtype is not None else like.dtype,
+                  device=like.device)
+
+
+def _diag(ns, a):
+    """Main diagonal of the last two axes."""
+    return ns._function("linalg.diagonal")(a)
+
+
+def _diag_embed(ns, v):
+    """Diagonal matrices with the vectors ``v`` (..., n) on their diagonal."""
+    n = v.shape[-1]
+    return ns.expand_dims(v, axis=-2) * _eye(ns, n, like=v)
+
+
+def _off_diag(ns, a):
+    """``a`` with its diagonal set to zero."""
+    n = a.shape[-1]
+    return a * (1 - _eye(ns, n, like=a, dtype=_real_dtype(ns, a.dtype)))
+
+
+def _trace(ns, a):
+    return ns.sum(_diag(ns, a), axis=-1)
+
+
+def _real_dtype(ns, dtype):
+    if ns._is_complex_dtype(dtype):
+        return ns.float64 if dtype == ns.complex128 else ns.float32
+    return dtype
+
+
+def _complex_dtype(ns, dtype):
+    if ns._is_complex_dtype(dtype):
+        return dtype
+    return ns.complex128 if dtype == ns.float64 else ns.complex64
+
+
+def _to_complex(ns, a):
+    if ns._is_complex_dtype(a.dtype):
+        return a
+    return ns.astype(a, _complex_dtype(ns, a.dtype))
+
+
+def _solve_right(ns, b, a):
+    """``b @ inv(a)``, as ``(a^H \\ b^H)^H``."""
+    return _mH(ns, ns.linalg.solve(_mH(ns, a), _mH(ns, b)))
+
+
+def _inv_E(ns, values):
+    """``E_ij = values_j - values_i`` with ones on the diagonal (PyTorch's ``E``)."""
+    e = ns.expand_dims(values, axis=-2) - ns.expand_dims(values, axis=-1)
+    n = values.shape[-1]
+    return e + _eye(ns, n, like=e)
+
+
+def _fill_diagonal(ns, a, v):
+    """``a`` with its diagonal replaced by ``v``."""
+    return _off_diag(ns, a) + _diag_embed(ns, v)
+
+
+def _imag_i(ns, a):
+    """``i * imag(a)`` for a complex ``a`` (zero for real)."""
+    return (a - conj(ns, a)) * 0.5
+
+
+# ---------------------------------------------------------------------------
+# inv, det, slogdet, solve
+# ---------------------------------------------------------------------------
+
+
+def _inv_vjp(ns, ct, x, out):
+    # d inv(A) = -inv(A) dA inv(A)  =>  gA = -inv(A)^H G inv(A)^H  (Giles 2.2.3)
+    out_h = _mH(ns, out)
+    return -(out_h @ ct @ out_h)
+
+
+def _inv_jvp(ns, t, x, out):
+    return -(out @ t @ out)
+
+
+def _det_vjp(ns, ct, x, out):
+    # d det(A) = det(A) tr(A^{-1} dA)  =>  gA = conj(det) ct A^{-H}
+    # (PyTorch's linalg_det_backward for invertible A: solve(A^H, conj(det) ct I))
+    d = ct * conj(ns, out)
+    n = x.shape[-1]
+    rhs = ns.expand_dims(ns.expand_dims(d, axis=-1), axis=-1) * _eye(ns, n, like=d)
+    return ns.linalg.solve(_mH(ns, x), rhs)
+
+
+def _det_jvp(ns, t, x, out):
+    return _trace(ns, ns.linalg.solve(x, t)) * out
+
+
+def _slogdet_vjp(ns, ct, x, out):
+    # PyTorch's slogdet_backward: gA = (g_abs - i Im(conj(g_sign) sign)) A^{-H};
+    # the sign of a real determinant is locally constant.
+    ct_sign, ct_abs = ct
+    sign, _ = out
+    g = ct_abs
+    if ns._is_complex_dtype(x.dtype):
+        g = _to_complex(ns, g) - _imag_i(ns, conj(ns, ct_sign) * sign)
+    n = x.shape[-1]
+    rhs = ns.expand_dims(ns.expand_dims(g, axis=-1), axis=-1) * _eye(ns, n, like=x)
+    return ns.linalg.solve(_mH(ns, x), rhs)
+
+
+def _slogdet_jvp(ns, t, x, out):
+    # PyTorch's slogdet_jvp: d logabsdet = Re tr(A^{-1} dA), d sign = i Im(tr(A^{-1} dA)) sign
+    sign, logabsdet = out
+    z = _trace(ns, ns.linalg.solve(x, t))
+    if ns._is_complex_dtype(x.dtype):
+        return _imag_i(ns, z) * sign, ns.real(z)
+    return ns.zeros_like(sign), z
+
+
+def _solve_vector(x1, x2) -> bool:
+    # The standard: x2 is a vector exactly when it is 1-D.
+    return x2.ndim == 1
+
+
+def _solve_vjp(ns, ct, x1, x2, out, needed):
+    # X = A^{-1} B: gB = A^{-H} G, gA = -gB X^H (Giles 2.3.1; PyTorch's linalg_solve_backward)
+    vector = _solve_vector(x1, x2)
+    g = ns.expand_dims(ct, axis=-1) if vector else ct
+    g_b = ns.linalg.solve(_mH(ns, x1), g)
+    g_a = None
+    if needed[0]:
+        x = ns.expand_dims(out, axis=-1) if vector else out
+        g_a = -(g_b @ _mH(ns, x))
+    if vector:
+        g_b = g_b[..., 0]
+    return g_a, g_b if needed[1] else None
+
+
+def _solve_jvp(ns, tangents, x1, x2, out):
+    # dX = A^{-1} (dB - dA X)
+    t1, t2 = tangents
+    vector = _solve_vector(x1, x2)
+    x = ns.expand_dims(out, axis=-1) if vector else out
+    rhs = None
+    if t2 is not None:
+        rhs = ns.expand_dims(t2, axis=-1) if vector else t2
+    if t1 is not None:
+        term = t1 @ x
+        rhs = -term if rhs is None else rhs - term
+    result = ns.linalg.solve(x1, rhs)
+    return result[..., 0] if vector else result
+
+
+# ---------------------------------------------------------------------------
+# cholesky
+# ---------------------------------------------------------------------------
+
+
+def _cholesky_vjp(ns, ct, x, out, upper):
+    # PyTorch's cholesky_backward: gA = L^{-H} phi*(tril(L^H gL)) L^{-1},
+    # phi*(X) = 0.5 (X + tril(X, -1)^H)
+    low = _mH(ns, out) if upper else out
+    g_low = _mH(ns, ct) if upper else ct
+    g = ns.tril(_mH(ns, low) @ g_low)
+    g = 0.5 * (g + _mH(ns, ns.tril(g, k=-1)))
+    g = ns.linalg.solve(_mH(ns, low), g)
+    return _solve_right(ns, g, low)
+
+
+def _cholesky_jvp(ns, t, x, out, upper):
+    # PyTorch's cholesky_jvp: dL = L pi(L^{-1} dA L^{-H}), pi(X) = tril(X) - diag(X) / 2
+    low = _mH(ns, out) if upper else out
+    s = ns.linalg.solve(low, t)
+    s = _solve_right(ns, s, _mH(ns, low))
+    s = ns.tril(s) - 0.5 * _diag_embed(ns, _diag(ns, s))
+    d = low @ s
+    return _mH(ns, d) if upper else d
+
+
+# ---------------------------------------------------------------------------
+# eigh, eigvalsh, eig, eigvals
+# ---------------------------------------------------------------------------
+
+
+def _eigh_backward(ns, g_values, g_vectors, values, vectors):
+    # PyTorch's linalg_eig_backward, Hermitian case (arXiv:1701.00392, eq. 4.77):
+    # gA = V (diag(gL) + skew(V^H gV) / 2 / E) V^H, E_ij = L_j - L_i
+    vh = _mH(ns, vectors)
+    if g_vectors is None:
+        return (vectors * ns.expand_dims(g_values, axis=-2)) @ vh
+    vhgv = vh @ g_vectors
+    vhgv = 0.5 * (vhgv - _mH(ns, vhgv))
+    inner = _fill_diagonal(ns, vhgv / _inv_E(ns, values), g_values)
+    return vectors @ (inner @ vh)
+
+
+def _eigh_vjp(ns, ct, x, out):
+    g_values, g_vectors = ct
+    values, vectors = out
+    return _eigh_backward(ns, g_values, g_vectors, values, vectors)
+
+
+def _eigh_jvp(ns, t, x, out):
+    # PyTorch's linalg_eig_jvp (Hermitian): dP = V^H dA V, dL = Re diag(dP),
+    # dV = V (dP / E with a zero diagonal)
+    values, vectors = out
+    dp = _mH(ns, vectors) @ t @ vectors
+    d_values = _diag(ns, dp)
+    if ns._is_complex_dtype(d_values.dtype):
+        d_values = ns.real(d_values)
+    d_vectors = vectors @ _off_diag(ns, dp / _inv_E(ns, values))
+    return d_values, d_vectors
+
+
+def _eigvalsh_vjp(ns, ct, x, out):
+    _, vectors = ns.linalg.eigh(x)
+    return _eigh_backward(ns, ct, None, out, vectors)
+
+
+def _eigvalsh_jvp(ns, t, x, out):
+    _, vectors = ns.linalg.eigh(x)
+    d = _diag(ns, _mH(ns, vectors) @ t @ vectors)
+    return ns.real(d) if ns._is_complex_dtype(d.dtype) else d
+
+
+def _eig_backward(ns, g_values, g_vectors, values, vectors):
+    # PyTorch's linalg_eig_backward, general case (arXiv:1701.00392, eq. 4.77):
+    # gA = V^{-H} (diag(gL) + (V^H gV - V^H V diag(Re(V^H gV))) / conj(E)) V^H
+    vh = _mH(ns, vectors)
+    if g_vectors is None:
+        return ns.linalg.solve(vh, ns.expand_dims(g_values, axis=-1) * vh)
+    vhgv = vh @ g_vectors
+    diag_re = ns.real(_diag(ns, vhgv))
+    vhgv = vhgv - vh @ (vectors * ns.expand_dims(_to_complex(ns, diag_re), axis=-2))
+    inner = _fill_diagonal(ns, vhgv / _inv_E(ns, conj(ns, values)), g_values)
+    return ns.linalg.solve(vh, inner @ vh)
+
+
+def _eig_vjp(ns, ct, x, out):
+    g_values, g_vectors = ct
+    values, vectors = out
+    return _eig_backward(ns, g_values, g_vectors, values, vectors)
+
+
+def _eig_jvp(ns, t, x, out):
+    # PyTorch's linalg_eig_jvp: dP = V^{-1} dA V, dL = diag(dP),
+    # dV = dX - V Re(diag(V^H dX)), dX = V (dP / E with a zero diagonal)
+    values, vectors = out
+    dp = ns.linalg.solve(vectors, _to_complex(ns, t) @ vectors)
+    d_values = _diag(ns, dp)
+    dx = vectors @ _off_diag(ns, dp / _inv_E(ns, values))
+    correction = ns.real(_diag(ns, _mH(ns, vectors) @ dx))
+    d_vectors = dx - vectors * ns.expand_dims(_to_complex(ns, correction), axis=-2)
+    return d_values, d_vectors
+
+
+def _eigvals_vjp(ns, ct, x, out):
+    values, vectors = ns.linalg.eig(x)
+    return _eig_backward(ns, ct, None, values, vectors)
+
+
+def _eigvals_jvp(ns, t, x, out):
+    _, vectors = ns.linalg.eig(x)
+    return _diag(ns, ns.linalg.solve(vectors, _to_complex(ns, t) @ vectors))
+
+
+# ---------------------------------------------------------------------------
+# svd, svdvals
+# ---------------------------------------------------------------------------
+
+
+def _svd_backward(ns, g_u, g_s, g_vh, u, s, vh):
+    """PyTorch's svd_backward on the reduced factors (k = min(m, n) columns)."""
+    m, n = u.shape[-2], vh.shape[-1]
+    if g_u is None and g_vh is None:
+        return (u * ns.expand_dims(g_s, axis=-2)) @ vh
+    is_complex = ns._is_complex_dtype(u.dtype)
+    skew = lambda a: a - _mH(ns, a)  # noqa: E731
+    uhgu = skew(_mH(ns, u) @ g_u)
+    vhgv = skew(vh @ _mH(ns, g_vh))
+    s2 = s * s
+    e = _inv_E(ns, s2)  # E_jk = S_k^2 - S_j^2, ones on the diagonal
+    s_row = ns.expand_dims(s, axis=-2)
+    s_col = ns.expand_dims(s, axis=-1)
+    inner = (uhgu * s_row + s_col * vhgv) / e
+    inner = inner + _diag_embed(ns, g_s)
+    if is_complex:
+        inner = inner + _diag_embed(ns, _diag(ns, uhgu) / (2 * s))
+    if m > n:
+        # gA = [U inner + (I - U U^H) gU S^{-1}] V^H
+        g = u @ inner
+        gus = g_u / s_row
+        g = g + gus - u @ (_mH(ns, u) @ gus)
+        return g @ vh
+    if m < n:
+        # gA = U [inner V^H + S^{-1} gV^H (I - V V^H)]
+        g = inner @ vh
+        sgvh = g_vh / s_col
+        g = g + sgvh - (sgvh @ _mH(ns, vh)) @ vh
+        return u @ g
+    return u @ (inner @ vh)
+
+
+def _svd_vjp(ns, ct, x, out, full_matrices):
+    g_u, g_s, g_vh = ct
+    u, s, vh = out
+    k = s.shape[-1]
+    if full_matrices:
+        # only the first k singular vectors are determined by x (PyTorch narrows too)
+        u, g_u = u[..., :, :k], g_u[..., :, :k]
+        vh, g_vh = vh[..., :k, :], g_vh[..., :k, :]
+    return _svd_backward(ns, g_u, g_s, g_vh, u, s, vh)
+
+
+def _svd_jvp(ns, t, x, out, full_matrices):
+    # PyTorch's linalg_svd_jvp: dP = U^H dA V, dS = Re diag(dP), dX = dP - diag(dS),
+    # dU = U (sym(dX S) / E + i Im diag(dX) / 2S) [+ (I - U U^H) dA V S^{-1} if m > n],
+    # dVh = (-sym(S dX) / E + i Im diag(dX) / 2S) Vh [+ S^{-1} U^H dA (I - V V^H) if m < n]
+    u_full, s, vh_full = out
+    m, n = t.shape[-2], t.shape[-1]
+    k = s.shape[-1]
+    u = u_full[..., :, :k] if full_matrices else u_full
+    vh = vh_full[..., :k, :] if full_matrices else vh_full
+    v = _mH(ns, vh)
+    is_complex = ns._is_complex_dtype(t.dtype)
+    dp = _mH(ns, u) @ (t @ v)
+    ds = _diag(ns, dp)
+    if is_complex:
+        ds = ns.real(ds)
+    dp = dp - _diag_embed(ns, ds)
+    e = _inv_E(ns, s * s)
+    sym = lambda a: a + _mH(ns, a)  # noqa: E731
+    s_row = ns.expand_dims(s, axis=-2)
+    s_col = ns.expand_dims(s, axis=-1)
+    du_inner = sym(dp * s_row) / e
+    dvh_inner = sym(dp * (-s_col)) / e
+    if is_complex:
+        extra = _diag_embed(ns, _diag(ns, dp) / (2 * s))
+        du_inner = du_inner + extra
+        dvh_inner = dvh_inner + extra
+    du = u @ du_inner
+    dvh = dvh_inner @ vh
+    if m > n:
+        dav = t @ (v / s_row)
+        du = du + dav - u @ (_mH(ns, u) @ dav)
+        if full_matrices:
+            du = du @ _eye(ns, k, m, like=du)  # zero tangent for the extra columns
+    if m < n:
+        uda = (_mH(ns, u) / s_col) @ t
+        dvh = dvh + uda - (uda @ v) @ vh
+        if full_matrices:
+            dvh = _eye(ns, n, k, like=dvh) @ dvh  # zero tangent for the extra rows
+    return du, ds, dvh
+
+
+def _svdvals_vjp(ns, ct, x, out):
+    u, _, vh = ns.linalg.svd(x, full_matrices=False)
+    return _svd_backward(ns, None, ct, None, u, out, vh)
+
+
+def _svdvals_jvp(ns, t, x, out):
+    u, _, vh = ns.linalg.svd(x, full_matrices=False)
+    d = _diag(ns, _mH(ns, u) @ t @ _mH(ns, vh))
+    return ns.real(d) if ns._is_complex_dtype(d.dtype) else d
+
+
+# ---------------------------------------------------------------------------
+# qr
+# ---------------------------------------------------------------------------
+
+
+def _check_qr(x, mode):
+    m, n = x.shape[-2], x.shape[-1]
+    if mode == "complete" and m > n:
+        raise _errors.not_differentiable_here(
+            "linalg.qr", "with mode='complete' and more rows than columns (m > n), the "
+                         "last m - n columns of Q are not determined by x; use "
+                         "mode='reduced'")
+
+
+def _qr_vjp(ns, ct, x, out, mode):
+    # PyTorch's linalg_qr_backward
+    _check_qr(x, mode)
+    g_q, g_r = ct
+    q, r = out
+    m, n = q.shape[-2], r.shape[-1]
+    g = g_r @ _mH(ns, r) - _mH(ns, q) @ g_q
+    if m >= n:
+        # gA = (gQ + Q syminvadj(triu(gR R^H - Q^H gQ))) R^{-H}
+        g = ns.triu(g)
+        g = g + _mH(ns, g)
+        g = g - 0.5 * _diag_embed(ns, _diag(ns, g))
+        g = q @ g + g_q
+        return _solve_right(ns, g, _mH(ns, r))
+    # m < n: gA = [Q trilImInvAdjSkew(-(gR R^H - Q^H gQ)) R_1^{-H}, 0] + Q gR
+    y = -g
+    y = ns.tril(y - _mH(ns, y))
+    y = y - 0.5 * _diag_embed(ns, _diag(ns, y))
+    g = _solve_right(ns, q @ y, _mH(ns, r[..., :, :m]))
+    g = g @ _eye(ns, m, n, like=g)  # pad with zero columns
+    return g + q @ g_r
+
+
+def _qr_jvp(ns, t, x, out, mode):
+    # PyTorch's linalg_qr_jvp
+    _check_qr(x, mode)
+    q, r = out
+    m, n = t.shape[-2], t.shape[-1]
+    if m >= n:
+        # dR = syminv(sym(Q^H dA R^{-1})) R, dQ = dA R^{-1} - Q syminv(...)
+        da_rinv = _solve_right(ns, t, r)
+        y = _mH(ns, q) @ da_rinv
+        y = y + _mH(ns, y)
+        y = ns.triu(y) - 0.5 * _diag_embed(ns, _diag(ns, y))
+        return da_rinv - q @ y, y @ r
+    # m < n: dQ = Q triliminv(trilim(Q^H dA_1 R_1^{-1})), dR = Q^H dA - (Q^H dQ) R
+    qh_da = _mH(ns, q) @ t
+    y = _solve_right(ns, qh_da[..., :, :m], r[..., :, :m])
+    y = ns.tril(y, k=-1) + _diag_embed(ns, _imag_i(ns, _diag(ns, y)))
+    y = y - _mH(ns, y)
+    y = y - 0.5 * _diag_embed(ns, _diag(ns, y))
+    return q @ y, qh_da - y @ r
+
+
+# ---------------------------------------------------------------------------
+# pinv
+# ---------------------------------------------------------------------------
+
+
+def _pinv_vjp(ns, ct, x, rtol, out):
+    # PyTorch's pinv_backward (Golub and Pereyra, 1973), for a matrix of constant rank
+    m, n = x.shape[-2], x.shape[-1]
+    p, a = out, x
+    ph = _mH(ns, p)
+    gh = _mH(ns, ct)
+    if m <= n:
+        k = gh @ p
+        kph = k @ ph
+        return -_mH(ns, p @ k) + kph - (a @ p) @ kph + (ph @ p) @ (gh - k @ a)
+    k = p @ gh
+    phk = ph @ k
+    return -_mH(ns, k @ p) + ((gh - a @ k) @ p) @ ph + phk - (phk @ p) @ a
+
+
+def _pinv_jvp(ns, t, x, rtol, out):
+    # PyTorch's pinv_jvp:
+    # dP = -P dA P + (I - P A) dA^H P^H P + P P^H dA^H (I - A P)
+    m, n = x.shape[-2], x.shape[-1]
+    p, a = out, x
+    dah = _mH(ns, t)
+    ph = _mH(ns, p)
+    if m <= n:
+        k = ph @ dah
+        return p @ (k - _mH(ns, k) - k @ (a @ p)) + (dah - p @ (a @ dah)) @ (ph @ p)
+    k = p @ t
+    kh = _mH(ns, k)
+    return (kh - k - (p @ a) @ kh) @ p + (p @ ph) @ (dah - (dah @ a) @ p)
+
+
+def _pinv_forward(xp, x, rtol, /):
+    return xp.linalg.pinv(x, rtol=rtol)
+
+
+# ---------------------------------------------------------------------------
+# matrix_norm, matrix_power
+# ---------------------------------------------------------------------------
+
+
+def _even_mask(ns, values, axis, largest):
+    """1/count where ``values`` equals its extremum along ``axis``, 0 elsewhere.
+
+    The extremum is recomputed from ``values`` (not read from the backend's
+    result, whose rounding may differ), and ties split evenly as ``amax`` does.
+    """
+    reduce = ns.max if largest else ns.min
+    extremum = reduce(values, axis=axis, keepdims=True)
+    mask = ns.astype(values == extremum, values.dtype)
+    return mask / ns.sum(mask, axis=axis, keepdims=True)
+
+
+def _matrix_norm_direction(ns, x, out_k, ord):
+    """d matrix_norm / d x (the VJP for a cotangent of one), shape of ``x``."""
+    if ord == "fro":
+        safe = ns.where(out_k == 0, ns.ones_like(out_k), out_k)
+        return ns.where(out_k == 0, ns.zeros_like(x), x / safe)
+    if ord in ("nuc", 2, -2):
+        # nuc = sum(svdvals), 2 = amax(svdvals), -2 = amin(svdvals)
+        u, s, vh = ns.linalg.svd(x, full_matrices=False)
+        w = ns.ones_like(s) if ord == "nuc" else _even_mask(ns, s, -1, ord == 2)
+        return (u * ns.expand_dims(w, axis=-2)) @ vh
+    # 1, -1: extremum over columns of the column sums of |x|; inf, -inf: over rows
+    along = -2 if ord in (1, -1) else -1
+    sums = ns.sum(ns.abs(x), axis=along, keepdims=True)
+    w = _even_mask(ns, sums, -1 if along == -2 else -2, ord > 0)
+    return ns.sign(x) * w
+
+
+def _matrix_norm_vjp(ns, ct, x, out, keepdims, ord):
+    out_k = out if keepdims else ns.expand_dims(ns.expand_dims(out, axis=-1), axis=-1)
+    ct_k = ct if keepdims else ns.expand_dims(ns.expand_dims(ct, axis=-1), axis=-1)
+    return ct_k * _matrix_norm_direction(ns, x, out_k, ord)
+
+
+def _matrix_norm_jvp(ns, t, x, out, keepdims, ord):
+    out_k = out if keepdims else ns.expand_dims(ns.expand_dims(out, axis=-1), axis=-1)
+    direction = _matrix_norm_direction(ns, x, out_k, ord)
+    product = conj(ns, direction) * t
+    if ns._is_complex_dtype(product.dtype):
+        product = ns.real(product)
+    return ns.sum(product, axis=(-2, -1), keepdims=keepdims)
+
+
+def _matrix_power_vjp(ns, ct, x, out, n):
+    # A^n: gA = sum_k (A^H)^k G (A^H)^(n-1-k); n < 0: through B = inv(A), gA = -B^H gB B^H
+    if n == 0:
+        return ns.zeros_like(x)
+    base = x if n > 0 else ns.linalg.inv(x)
+    base_h = _mH(ns, base)
+    total = None
+    left = None  # (A^H)^k
+    for k in range(abs(n)):
+        right = ns.linalg.matrix_power(base_h, abs(n) - 1 - k)
+        term = ct @ right if left is None else left @ ct @ right
+        total = term if total is None else total + term
+        left = base_h if left is None else left @ base_h
+    if n > 0:
+        return total
+    return -(base_h @ total @ base_h)
+
+
+def _matrix_power_jvp(ns, t, x, out, n):
+    if n == 0:
+        return ns.zeros_like(out)
+    if n > 0:
+        base, d_base = x, t
+    else:
+        base = ns.linalg.inv(x)
+        d_base = -(base @ t @ base)
+    total = None
+    for k in range(abs(n)):
+        term = d_base @ ns.linalg.matrix_power(base, abs(n) - 1 - k)
+        if k:
+            term = ns.linalg.matrix_power(base, k) @ term
+        total = term if total is None else total + term
+    return total
+
+
+# ---------------------------------------------------------------------------
+# cross, outer, diagonal, trace
+# ---------------------------------------------------------------------------
+
+
+def _cross_jvp(ns, tangents, x1, x2, out, axis):
+    t1, t2 = tangents
+    cross = ns.linalg.cross
+    total = None
+    if t1 is not None:
+        total = cross(t1, x2, axis=axis)
+    if t2 is not None:
+        term = cross(x1, t2, axis=axis)
+        total = term if total is None else total + term
+    return total
+
+
+def _diagonal_vjp(ns, ct, x, out, offset):
+    # scatter ct back onto the offset diagonal: rows (k >= 0) or columns (k < 0) of
+    # the selected entries, times the mask eye(n, m, k)
+    rows, cols = x.shape[-2], x.shape[-1]
+    length = ct.shape[-1]
+    mask = _eye(ns, rows, cols, like=ct, k=offset)
+    if offset >= 0:
+        padded = ct @ _eye(ns, length, rows, like=ct)  # (..., rows)
+        return ns.expand_dims(padded, axis=-1) * mask
+    padded = ct @ _eye(ns, length, cols, like=ct)  # (..., cols)
+    return ns.expand_dims(padded, axis=-2) * mask
+
+
+def _trace_vjp(ns, ct, x, out, offset, dtype):
+    rows, cols = x.shape[-2], x.shape[-1]
+    return ns.expand_dims(ns.expand_dims(ct, axis=-1), axis=-1) * _eye(
+        ns, rows, cols, like=ct, k=offset)
+
+
+# ---------------------------------------------------------------------------
+# the table
+# ---------------------------------------------------------------------------
+
+
+def _vector_norm_direction(ns, x, out_k, ord, axis):
     """d vector_norm / d x for a cotangent of one: PyTorch's norm_backward."""
     if ord == 2:
         # x / ||x||, and 0 where the norm is 0 (PyTorch's convention)
@@ -40,17 +656,71 @@ def _norm_direction(ns, x, out_k, ord, axis):
 def _vector_norm_vjp(ns, ct, x, out, axis, keepdims, ord):
     out_k = reduced(ns, out, x.shape, axis, keepdims)
     ct_k = reduced(ns, ct, x.shape, axis, keepdims)
-    return ct_k * _norm_direction(ns, x, out_k, ord, axis)
+    return ct_k * _vector_norm_direction(ns, x, out_k, ord, axis)
 
 
 def _vector_norm_jvp(ns, t, x, out, axis, keepdims, ord):
     out_k = reduced(ns, out, x.shape, axis, keepdims)
-    direction = _norm_direction(ns, x, out_k, ord, axis)
+    direction = _vector_norm_direction(ns, x, out_k, ord, axis)
     return ns.sum(ns.real(conj(ns, direction) * t) if ns._is_complex_dtype(t.dtype)
                   else direction * t, axis=axis, keepdims=keepdims)
 
 
+def _rank_forward(xp, x, rtol, /):
+    return xp.linalg.matrix_rank(x, rtol=rtol)
+
+
 LINALG_OPS: tuple[Op, ...] = (
+    Op("linalg.cholesky", "floating-point", signature="x, /, *, upper=False",
+       vjp={"x": _cholesky_vjp}, jvp={"x": _cholesky_jvp}, saves=False, uses_out=True),
+    Op("linalg.cross", "numeric", signature="x1, x2, /, *, axis=-1", arrays=("x1", "x2"),
+       vjp={"x1": lambda ns, ct, x1, x2, out, axis:
+            ns.linalg.cross(conj(ns, x2), ct, axis=axis),
+            "x2": lambda ns, ct, x1, x2, out, axis:
+            ns.linalg.cross(ct, conj(ns, x1), axis=axis)},
+       jvp=_cross_jvp),
+    Op("linalg.det", "floating-point", vjp={"x": _det_vjp}, jvp={"x": _det_jvp},
+       uses_out=True),
+    linear("linalg.diagonal", "any", signature="x, /, *, offset=0", view=True,
+           vjp={"x": _diagonal_vjp}),
+    Op("linalg.eig", "floating-point", vjp={"x": _eig_vjp}, jvp={"x": _eig_jvp},
+       saves=False, uses_out=True),
+    Op("linalg.eigh", "floating-point", vjp={"x": _eigh_vjp}, jvp={"x": _eigh_jvp},
+       saves=False, uses_out=True),
+    Op("linalg.eigvals", "floating-point", vjp={"x": _eigvals_vjp},
+       jvp={"x": _eigvals_jvp}),
+    Op("linalg.eigvalsh", "floating-point", vjp={"x": _eigvalsh_vjp},
+       jvp={"x": _eigvalsh_jvp}, uses_out=True),
+    Op("linalg.inv", "floating-point", vjp={"x": _inv_vjp}, jvp={"x": _inv_jvp},
+       saves=False, uses_out=True),
+    Op("linalg.matrix_norm", "floating-point",
+       signature="x, /, *, keepdims=False, ord='fro'",
+       vjp={"x": _matrix_norm_vjp}, jvp={"x": _matrix_norm_jvp}, uses_out=True),
+    Op("linalg.matrix_power", "floating-point", signature="x, n, /",
+       vjp={"x": _matrix_power_vjp}, jvp={"x": _matrix_power_jvp}),
+    nondifferentiable("linalg.matrix_rank", "floating-point",
+                      signature="x, /, *, rtol=None", arrays=("x", "rtol"),
+                      forward=_rank_forward),
+    Op("linalg.outer", "numeric", signature="x1, x2, /", arrays=("x1", "x2"),
+       vjp={"x1": lambda ns, ct, x1, x2, out: ct @ conj(ns, x2),
+            "x2": lambda ns, ct, x1, x2, out: conj(ns, x1) @ ct},
+       jvp={"x1": lambda ns, t, x1, x2, out: ns.linalg.outer(t, x2),
+            "x2": lambda ns, t, x1, x2, out: ns.linalg.outer(x1, t)}),
+    Op("linalg.pinv", "floating-point", signature="x, /, *, rtol=None",
+       arrays=("x", "rtol"), forward=_pinv_forward,
+       vjp={"x": _pinv_vjp}, jvp={"x": _pinv_jvp}, uses_out=True),
+    Op("linalg.qr", "floating-point", signature="x, /, *, mode='reduced'",
+       vjp={"x": _qr_vjp}, jvp={"x": _qr_jvp}, uses_out=True),
+    Op("linalg.slogdet", "floating-point", vjp={"x": _slogdet_vjp},
+       jvp={"x": _slogdet_jvp}, uses_out=True),
+    Op("linalg.solve", "floating-point", signature="x1, x2, /", arrays=("x1", "x2"),
+       vjp=_solve_vjp, jvp=_solve_jvp, uses_out=True),
+    Op("linalg.svd", "floating-point", signature="x, /, *, full_matrices=True",
+       vjp={"x": _svd_vjp}, jvp={"x": _svd_jvp}, saves=False, uses_out=True),
+    Op("linalg.svdvals", "floating-point", vjp={"x": _svdvals_vjp},
+       jvp={"x": _svdvals_jvp}),
+    linear("linalg.trace", "numeric", signature="x, /, *, offset=0, dtype=None",
+           vjp={"x": _trace_vjp}),
     Op("linalg.vector_norm", "floating-point",
        signature="x, /, *, axis=None, keepdims=False, ord=2",
        vjp={"x": _vector_norm_vjp}, jvp={"x": _vector_norm_jvp}, uses_out=True),
