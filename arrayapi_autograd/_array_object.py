@@ -326,11 +326,14 @@ class Array:
     __str__ = __repr__
 
     def __len__(self) -> int:
-        return len(self._data)
+        # from the shape: not every backend array has len() (array-api-strict)
+        if self.ndim == 0:
+            raise _errors.zero_d_sequence("len()")
+        return self.shape[0]
 
     def __iter__(self):
         if self.ndim == 0:
-            raise TypeError("iteration over a 0-d array")
+            raise _errors.zero_d_sequence("iteration")
         return (self[i] for i in range(self.shape[0]))
 
     # --- indexing ---------------------------------------------------------------

@@ -140,6 +140,13 @@ def export_recorded_array(array) -> RuntimeError:
     )
 
 
+def zero_d_sequence(what: str) -> TypeError:
+    return TypeError(
+        f"{what} of a 0-d array: it has no first axis. Use float(x) or x[()] for its value, "
+        f"or reshape it to 1-d first."
+    )
+
+
 def unknown_backend(name) -> ValueError:
     return ValueError(
         f"Unknown backend {name!r}: pass an array API namespace module (such as "
@@ -155,7 +162,158 @@ def missing_backend(name: str, reason: str) -> ImportError:
     )
 
 
+def bad_axes(op_name: str, axis, ndim: int) -> IndexError:
+    return IndexError(
+        f"{op_name}: invalid axis {axis!r} for an output of {ndim} dimensions; every axis "
+        f"must lie in [-{ndim}, {ndim}) and resolve to a distinct position."
+    )
+
+
 def not_differentiable_here(op_name: str, why: str) -> RuntimeError:
     return RuntimeError(
         f"'{op_name}' is not differentiable here: {why}."
+    )
+
+
+# --- function transforms (grad, vjp, jvp, jacobian, custom rules, gradcheck) --------------
+
+
+def grad_output_not_array(value) -> TypeError:
+    return TypeError(
+        f"grad requires the function to return a 0-d real floating-point array, but it "
+        f"returned an object of type {type(value).__name__}. Return an array (e.g. "
+        f"xp.sum(...)); with has_aux=True return a pair (output, aux)."
+    )
+
+
+def grad_output_not_scalar(shape) -> ValueError:
+    return ValueError(
+        f"grad requires the function to return a 0-d (scalar) array, but its output has "
+        f"shape {tuple(shape)}. Reduce it first (xp.sum, xp.mean), or use vjp() or "
+        f"jacobian() for non-scalar outputs."
+    )
+
+
+def grad_output_complex(dtype) -> TypeError:
+    return TypeError(
+        f"grad requires a real-valued output, but the function returned dtype {dtype}. For "
+        f"a complex-to-complex holomorphic function pass holomorphic=True (the result is "
+        f"then the complex derivative f'(z)); otherwise return a real value such as "
+        f"xp.real(...) or xp.abs(...) ** 2, or use vjp()."
+    )
+
+
+def holomorphic_not_complex(what: str, dtype) -> TypeError:
+    return TypeError(
+        f"grad(holomorphic=True) requires complex inputs and outputs, but the {what} has "
+        f"dtype {dtype}. Convert the inputs with xp.astype(x, xp.complex128), or drop "
+        f"holomorphic=True for a real-valued function."
+    )
+
+
+def has_aux_output(value) -> TypeError:
+    return TypeError(
+        f"With has_aux=True the function must return a pair (output, aux), but it returned "
+        f"an object of type {type(value).__name__}."
+    )
+
+
+def no_namespace_for_scalars() -> TypeError:
+    return TypeError(
+        "The differentiated arguments contain only Python scalars and no array, so there "
+        "is no array namespace to convert them with. Pass at least one array "
+        "(e.g. xp.asarray(1.0)) among the arguments."
+    )
+
+
+def non_differentiable_argument(position: str, value) -> TypeError:
+    dtype = getattr(value, "dtype", type(value).__name__)
+    return TypeError(
+        f"The differentiated argument {position} has dtype {dtype}; only floating-point and "
+        f"complex arrays (and Python int/float/complex scalars) can be differentiated. "
+        f"Convert it, or leave it out of argnums."
+    )
+
+
+def bad_argnums(argnums, n_args: int) -> ValueError:
+    return ValueError(
+        f"argnums={argnums!r} does not fit a call with {n_args} positional argument(s); "
+        f"pass an int or a tuple of ints in range({n_args})."
+    )
+
+
+def tree_mismatch(what: str, expected, got) -> ValueError:
+    return ValueError(
+        f"The {what} must have the same structure as the primals: expected {expected}, "
+        f"got {got}."
+    )
+
+
+def tangent_shape_mismatch(index: int, primal_shape, tangent_shape) -> ValueError:
+    return ValueError(
+        f"Tangent {index} has shape {tuple(tangent_shape)} but its primal has shape "
+        f"{tuple(primal_shape)}; they must be equal."
+    )
+
+
+def bad_jacobian_mode(mode) -> ValueError:
+    return ValueError(
+        f"jacobian mode must be 'rev' (one backward per output element) or 'fwd' (one "
+        f"forward per input element), got {mode!r}."
+    )
+
+
+def custom_vjp_not_defined(name: str) -> TypeError:
+    return TypeError(
+        f"The custom_vjp function '{name}' was called with arrays that require a gradient "
+        f"before its rules were given; call {name}.defvjp(fwd, bwd) first."
+    )
+
+
+def custom_jvp_not_defined(name: str) -> TypeError:
+    return TypeError(
+        f"The custom_jvp function '{name}' was called with arrays that require a gradient "
+        f"before its rule was given; call {name}.defjvp(jvp_rule) first."
+    )
+
+
+def custom_rule_output(name: str, what: str, expected: int, got) -> ValueError:
+    return ValueError(
+        f"The {what} of '{name}' must return {expected} value(s), one per input (None for "
+        f"inputs without a gradient), but it returned {got}."
+    )
+
+
+def function_jvp_not_defined(name: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"Forward mode through the Function '{name}' needs a static method "
+        f"jvp(ctx, *tangents) returning the output tangent(s); define it on the class."
+    )
+
+
+def custom_output_not_array(name: str, value) -> TypeError:
+    return TypeError(
+        f"'{name}' must return arrays (or tuples/lists/dicts of arrays), but it returned an "
+        f"object of type {type(value).__name__}."
+    )
+
+
+class GradcheckError(RuntimeError):
+    """Raised by ``gradcheck`` when an analytic derivative differs from finite differences."""
+
+
+def gradcheck_failed(kind: str, input_index: int, output_index: int, position,
+                     analytic, numerical, atol: float, rtol: float) -> GradcheckError:
+    return GradcheckError(
+        f"gradcheck: the {kind} Jacobian differs from finite differences for input "
+        f"{input_index}, output {output_index}, at (output element, input element) "
+        f"{position}: analytic {analytic!r} vs numerical {numerical!r} "
+        f"(atol={atol}, rtol={rtol})."
+    )
+
+
+def gradcheck_dtype(index: int, dtype) -> TypeError:
+    return TypeError(
+        f"gradcheck needs real float64 inputs for accurate finite differences, but input "
+        f"{index} has dtype {dtype}. Convert it with xp.astype(x, xp.float64)."
     )
