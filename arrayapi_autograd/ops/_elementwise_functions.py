@@ -15,6 +15,8 @@ by the conjugate of the local derivative (PyTorch's convention).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .._op import Op, conj, elementwise, nondifferentiable, zero_derivative
 
 # -- helpers -------------------------------------------------------------------
@@ -31,17 +33,46 @@ def _pow_d_x1(ns, x1, x2, out):
 
 
 def _pow_d_x2(ns, x1, x2, out):
-    # d/dx2 x1**x2 = x1**x2 * log(x1), defined as 0 where x1 == 0 and x2 >= 0 (PyTorch)
-    if ns._is_complex_dtype(x2.dtype) or ns._is_complex_dtype(x1.dtype):
-        return _where0(ns, x1 == 0, out * ns.log(x1))
-    return _where0(ns, (x1 == 0) & (x2 >= 0), out * ns.log(x1))
+    # d/dx2 x1**x2 = x1**x2 * log(x1), defined as 0 where x1 == 0 and the exponent is
+    # "non-negative" (real x2 >= 0; complex: imag(x2) == 0 and real(x2) >= 0), which
+    # masks the nan of 0 * log(0) (PyTorch's pow_backward_exponent)
+    if ns._is_complex_dtype(x2.dtype):
+        non_negative = (ns.imag(x2) == 0) & (ns.real(x2) >= 0)
+    else:
+        non_negative = x2 >= 0
+    return _where0(ns, (x1 == 0) & non_negative, out * ns.log(x1))
 
 
-def _min_max_d(ns, x1, x2, out, wins):
-    # 1 where this argument wins, 1/2 at ties, 0 where it loses (PyTorch's maximum)
+def _min_max_d(ns, x1, x2, out, loses):
+    # 1/2 at ties, 0 where this argument loses, 1 elsewhere (so a NaN operand, which
+    # neither wins nor loses, receives the cotangent): PyTorch's max/min backward,
+    # where(x1 == x2, ct / 2, ct).masked_fill_(loses, 0)
     ones = ns.ones_like(out)
-    half = ones * 0.5
-    return ns.where(x1 == x2, half, ns.where(wins, ones, ns.zeros_like(out)))
+    return ns.where(x1 == x2, ones * 0.5, _where0(ns, loses, ones))
+
+
+def _min_max_jvp(ns, tangents, x1, x2, wins):
+    # PyTorch's forward grad of maximum/minimum:
+    # t2 + where(x1 == x2, 1/2, x1 wins) * (t1 - t2)
+    t1, t2 = tangents
+    t1 = ns.zeros_like(x1) if t1 is None else t1
+    t2 = ns.zeros_like(x2) if t2 is None else t2
+    weight = ns.astype(wins, t1.dtype)
+    weight = ns.where(x1 == x2, ns.ones_like(weight) * 0.5, weight)
+    return t2 + weight * (t1 - t2)
+
+
+_MIN_MAX_DOC = """The {word} of ``x1`` and ``x2``, element-wise (``{name}``).
+
+Spec: https://data-apis.org/array-api/latest/API_specification/generated/array_api.{name}.html
+
+Differentiation
+---------------
+Both arguments, real floating-point.  The cotangent goes to the argument that
+is {word}; at ties (``x1 == x2``) it is split evenly, half to each, as PyTorch
+does.  A NaN operand (neither larger nor smaller) receives the cotangent.  The
+JVP is ``t2 + w * (t1 - t2)`` with ``w`` 1, 0 or 1/2 (PyTorch's forward grad).
+"""
 
 
 def _clip_vjp_x(ns, ct, x, min, max, out):
@@ -107,6 +138,20 @@ def _conj_vjp(ns, ct, x, out):
     return conj(ns, ct)
 
 
+def _sgn_derivative(ns, g, x, out):
+    # sign(z) = z / |z| for complex z is not holomorphic; with d/dz = 1 / (2|z|) and
+    # d/dconj(z) = -sgn(z)**2 / (2|z|), both the VJP (g a cotangent) and the JVP (g a
+    # tangent) are (g - sgn(z)**2 * conj(g)) / (2|z|), set to 0 at z == 0: PyTorch's
+    # sgn_backward (FunctionsManual.cpp), used for sgn's grad and its forward grad.
+    # Real sign is piecewise constant: zero derivative.
+    if not ns._is_complex_dtype(x.dtype):
+        return ns.zeros_like(out)
+    magnitude = ns.abs(x)
+    zero = magnitude == 0
+    safe = ns.where(zero, ns.ones_like(magnitude), magnitude)
+    return _where0(ns, zero, (g - out * out * ns.conj(g)) / (2 * safe))
+
+
 def _abs_jvp(ns, t, x, out):
     if ns._is_complex_dtype(x.dtype):
         return ns.real(ns.conj(ns.sign(x)) * t)
@@ -139,10 +184,12 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     Op("abs", "numeric", vjp={"x": lambda ns, ct, x, out: ct * ns.sign(x)},
        jvp={"x": _abs_jvp}),
     elementwise("remainder", "real numeric",
-                d={"x1": lambda ns, x1, x2, out: ns.ones_like(out),
+                d={"x1": lambda ns, x1, x2, out: ns.ones_like(x1),
                    "x2": lambda ns, x1, x2, out: -ns.floor(x1 / x2)}),
     zero_derivative("floor_divide", "real numeric", binary=True),
-    zero_derivative("sign", "numeric"),
+    Op("sign", "numeric", uses_out=True,
+       vjp={"x": lambda ns, ct, x, out: _sgn_derivative(ns, ct, x, out)},
+       jvp={"x": lambda ns, t, x, out: _sgn_derivative(ns, t, x, out)}),
     zero_derivative("floor", "real numeric"),
     zero_derivative("ceil", "real numeric"),
     zero_derivative("trunc", "real numeric"),
@@ -177,14 +224,16 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     elementwise("acosh", "floating-point", d=lambda ns, x, out: 1 / ns.sqrt(x * x - 1)),
     elementwise("atanh", "floating-point", d=lambda ns, x, out: 1 / (1 - x * x)),
     # --- min/max and clipping ---------------------------------------------------
-    elementwise("maximum", "real numeric",
-                d={"x1": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 > x2),
-                   "x2": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x2 > x1)},
-                uses_out=True),
-    elementwise("minimum", "real numeric",
-                d={"x1": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 < x2),
-                   "x2": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x2 < x1)},
-                uses_out=True),
+    replace(elementwise("maximum", "real numeric",
+                        d={"x1": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 < x2),
+                           "x2": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 > x2)},
+                        uses_out=True, doc=_MIN_MAX_DOC.format(name="maximum", word="larger")),
+            jvp=lambda ns, tangents, x1, x2, out: _min_max_jvp(ns, tangents, x1, x2, x1 > x2)),
+    replace(elementwise("minimum", "real numeric",
+                        d={"x1": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 > x2),
+                           "x2": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 < x2)},
+                        uses_out=True, doc=_MIN_MAX_DOC.format(name="minimum", word="smaller")),
+            jvp=lambda ns, tangents, x1, x2, out: _min_max_jvp(ns, tangents, x1, x2, x1 < x2)),
     Op("clip", "real numeric", signature="x, /, min=None, max=None",
        arrays=("x", "min", "max"), vjp=_clip_vjp, jvp=_clip_jvp),
     elementwise("copysign", "real floating-point",
