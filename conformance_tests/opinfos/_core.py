@@ -168,6 +168,18 @@ class OpInfo:
         Relative tolerance per dtype name, against PyTorch.
     xfail : mapping
         ``{"check" or "check:backend": reason}`` for known, explained failures.
+        Checks are named ``forward``, ``vjp``, ``jvp``, ``grad2``, ``fd``,
+        ``backends`` and ``not_recorded`` (see ``conformance_tests/checks.py``).
+    call : callable, optional
+        ``call(xp, *args, **kwargs)``: how to invoke the op given a namespace
+        (ours, the raw backend's, or ``array_api_compat.torch`` for the
+        reference when ``ref`` is not given).  Default: ``xp.<name>(*args,
+        **kwargs)``, or the method ``args[0].<name>(*args[1:], **kwargs)`` for
+        the array object's dunder names (``"__add__"``).  Needed for
+        operations that are statements, such as ``__setitem__``.
+
+    Strings in samples that name a dtype (``"float32"``) are replaced by that
+    namespace's dtype object before the call.
     """
 
     name: str
@@ -187,6 +199,7 @@ class OpInfo:
     rtol: Mapping[str, float] = field(default_factory=lambda: {
         "float64": 1e-9, "float32": 2e-4, "complex128": 1e-9, "complex64": 2e-4})
     xfail: Mapping[str, str] = field(default_factory=dict)
+    call: Callable | None = None
 
     def domain_of(self, position: int) -> Domain:
         if self.domain and isinstance(self.domain[0], tuple):

@@ -1,0 +1,165 @@
+"""The backends the conformance suite runs on: the only module that names libraries.
+
+Each member of :class:`Backend` is one array library (and device) that the
+suite knows how to set up, in the manner of array-api-extra's
+``_lib/_backends.py``.  ``Backend.load()`` returns a :class:`Target`: the raw
+array API namespace (``xp``), the differentiable namespace over it (``ns``),
+the device to create arrays on, and a converter back to NumPy; or a
+:class:`Unavailable` that says why the backend cannot run here (not
+installed, no GPU).
+
+Any other compliant namespace is loaded by module name with
+:func:`load_module` (``python -m conformance_tests --backend mylib.array_api``):
+it is wrapped with :func:`arrayapi_autograd.namespace` and converted to NumPy
+through the buffer protocol or DLPack.
+
+Adding a backend takes one enum member (and, if its arrays cannot be read by
+``numpy.asarray`` or ``numpy.from_dlpack``, a converter).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+import arrayapi_autograd
+
+
+@dataclass
+class Target:
+    """A backend ready to run: ``xp`` (raw namespace), ``ns`` (ours), ``device``."""
+
+    name: str
+    xp: Any
+    ns: Any
+    device: Any = None
+    to_numpy_fn: Callable | None = None
+
+    available = True
+    reason = ""
+
+    def dtype(self, name: str):
+        """The backend's dtype object called ``name``, or ``None`` if it lacks it."""
+        return getattr(self.xp, name, None)
+
+    def asarray(self, value: np.ndarray, dtype_name: str | None = None):
+        """A raw backend array with the values of NumPy ``value``."""
+        dtype = self.dtype(dtype_name or value.dtype.name)
+        value = np.asarray(value)
+        if self.device is None:
+            return self.xp.asarray(value, dtype=dtype)
+        return self.xp.asarray(value, dtype=dtype, device=self.device)
+
+    def to_numpy(self, raw) -> np.ndarray:
+        """A NumPy copy of a raw backend array (or scalar)."""
+        if self.to_numpy_fn is not None:
+            return self.to_numpy_fn(raw)
+        return _generic_to_numpy(raw)
+
+
+@dataclass
+class Unavailable:
+    """A backend that cannot run here, and why (printed as the skip reason)."""
+
+    name: str
+    reason: str
+
+    available = False
+
+
+def _generic_to_numpy(raw) -> np.ndarray:
+    if isinstance(raw, (bool, int, float, complex, np.generic, np.ndarray)):
+        return np.asarray(raw)
+    try:
+        return np.asarray(raw)
+    except Exception:
+        pass
+    try:
+        return np.from_dlpack(raw)
+    except Exception:
+        return np.from_dlpack(raw, device="cpu")
+
+
+def _torch_to_numpy(raw) -> np.ndarray:
+    if not hasattr(raw, "detach"):
+        return np.asarray(raw)
+    return raw.detach().cpu().resolve_conj().resolve_neg().numpy()
+
+
+def _cupy_to_numpy(raw) -> np.ndarray:
+    return raw.get() if hasattr(raw, "get") else np.asarray(raw)
+
+
+class Backend(enum.Enum):
+    """Array libraries the suite knows; ``value`` is the name used on the command line."""
+
+    NUMPY = "numpy"
+    TORCH = "torch"
+    ARRAY_API_STRICT = "array_api_strict"
+    CUPY = "cupy"
+    TORCH_CUDA = "torch-cuda"
+
+    @property
+    def needs_gpu(self) -> bool:
+        return self in (Backend.CUPY, Backend.TORCH_CUDA)
+
+    def load(self) -> Target | Unavailable:
+        """Import the library and build the namespaces, or say why it cannot run."""
+        try:
+            if self is Backend.NUMPY:
+                return _target(self.value, "numpy")
+            if self is Backend.ARRAY_API_STRICT:
+                return _target(self.value, "array_api_strict")
+            if self is Backend.TORCH:
+                return _target(self.value, "torch", device="cpu", to_numpy=_torch_to_numpy)
+            if self is Backend.TORCH_CUDA:
+                import torch
+
+                if not torch.cuda.is_available():
+                    return Unavailable(self.value, "no CUDA GPU available to PyTorch")
+                return _target(self.value, "torch", device="cuda", to_numpy=_torch_to_numpy)
+            if self is Backend.CUPY:
+                import cupy
+
+                if cupy.cuda.runtime.getDeviceCount() < 1:
+                    return Unavailable(self.value, "no CUDA GPU available to CuPy")
+                return _target(self.value, "cupy", to_numpy=_cupy_to_numpy)
+        except ImportError as exc:
+            return Unavailable(self.value, f"not installed ({exc})")
+        except Exception as exc:  # a broken driver, a missing GPU...
+            return Unavailable(self.value, f"{type(exc).__name__}: {exc}")
+        raise AssertionError(self)
+
+
+def _target(name: str, backend: str, device=None, to_numpy=None) -> Target:
+    ns = arrayapi_autograd.namespace(backend)
+    return Target(name, ns._xp, ns, device, to_numpy)
+
+
+def load_module(module_name: str) -> Target | Unavailable:
+    """A third-party compliant namespace, by module name (``"mylib.array_api"``)."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        return Unavailable(module_name, f"cannot import {module_name!r} ({exc})")
+    try:
+        ns = arrayapi_autograd.namespace(module)
+    except Exception as exc:
+        return Unavailable(module_name, f"not wrappable: {type(exc).__name__}: {exc}")
+    return Target(module_name, ns._xp, ns, None, None)
+
+
+def load(name: str) -> Target | Unavailable:
+    """A backend by its command-line name: an enum value or a module name."""
+    for member in Backend:
+        if member.value == name:
+            return member.load()
+    return load_module(name)
+
+
+DEFAULT_BACKENDS = tuple(member.value for member in Backend)
+"""Every known backend; the GPU ones report themselves unavailable without a GPU."""
