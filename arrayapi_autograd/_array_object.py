@@ -296,14 +296,25 @@ class Array:
         return complex(self._data)
 
     def __array__(self, dtype=None, copy=None):
+        """``numpy.asarray(x)``: the values of an array without history.
+
+        An array in a recorded graph (or carrying a forward-mode tangent)
+        raises ``RuntimeError`` suggesting ``detach()``, so that a library
+        converting to NumPy never drops a gradient silently (as PyTorch's
+        ``Tensor.numpy()``).  ``copy=True`` always copies; ``copy=False``
+        raises ``ValueError`` when ``dtype`` needs a copy (NumPy 2 protocol).
+        """
         if self._is_tracked():
             raise _errors.converting_recorded_array(self)
         import numpy as np
 
         data = self._ns._to_numpy(self._data)
-        if dtype is not None:
-            data = data.astype(dtype, copy=False)
-        return data
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            if copy is False:
+                raise ValueError(f"Converting to {np.dtype(dtype)} needs a copy, but "
+                                 f"copy=False was requested.")
+            return data.astype(dtype)
+        return data.copy() if copy else data
 
     def __dlpack__(self, **kwargs):
         if self._is_tracked():
