@@ -22,6 +22,9 @@ from . import autograd
 from ._array_object import Array
 from ._namespace import Namespace, namespace
 from .autograd import no_grad, enable_grad
+from ._transforms import (grad, value_and_grad, vjp, jvp, jacobian, jacrev, jacfwd, hessian,
+                          hvp, gradcheck)
+from ._errors import GradcheckError
 
 
 def stop_gradient(x: Array) -> Array:
@@ -33,10 +36,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Array",
+    "GradcheckError",
     "Namespace",
     "autograd",
     "enable_grad",
     "namespace",
     "no_grad",
     "stop_gradient",
+    "grad",
+    "gradcheck",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "value_and_grad",
+    "vjp",
 ]
