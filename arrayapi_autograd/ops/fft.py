@@ -2,10 +2,188 @@
 
 Spec section: "Fourier Transform Functions",
 https://data-apis.org/array-api/latest/extensions/fourier_transform_functions.html
+
+Every transform is linear (over the reals), so its JVP is the transform of the
+tangent.  The VJP is the adjoint transform (PyTorch's ``fft_c2c`` backward and
+``fft_r2c_backward`` / ``fft_c2r_backward`` in ``FunctionsManual.cpp``):
+
+* a complex transform's adjoint is the inverse-direction transform with the
+  *dual* normalization (``"backward"`` <-> ``"forward"``, ``"ortho"`` stays);
+* ``rfft``'s adjoint zero-fills the missing half of the spectrum, applies the
+  adjoint complex transform and keeps the real part;
+* ``irfft``'s adjoint is ``rfft`` with the dual normalization, with the bins
+  whose mirror image was dropped (``1 .. n - (n//2 + 1)``) doubled;
+* ``hfft(x) = irfft(conj(x))`` and ``ihfft(x) = conj(rfft(x))`` with swapped
+  normalization (NumPy's definitions), so their adjoints follow by
+  conjugation;
+* when ``n``/``s`` crop or zero-pad the input, the cotangent is zero-padded
+  or cropped back to the input's length (the adjoint of cropping is padding).
+
+``fftshift`` and ``ifftshift`` are rolls, each the other's transpose.
+``fftfreq`` and ``rfftfreq`` create arrays and are never recorded.
 """
 
 from __future__ import annotations
 
-from .._op import Op
+from .._op import Op, conj, creation, linear
+from .linalg import _real_dtype
 
-FFT_OPS: tuple[Op, ...] = ()
+_DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
+
+
+def _fit(ns, a, axis: int, length: int):
+    """``a`` cropped or zero-padded to ``length`` along ``axis`` (the adjoint of each other)."""
+    ax = axis % a.ndim
+    current = a.shape[ax]
+    if current == length:
+        return a
+    if current > length:
+        return a[(slice(None),) * ax + (slice(0, length), Ellipsis)]
+    # zero-pad: a matrix product with eye(current, length) on the moved axis
+    last = a.ndim - 1
+    eye = ns.eye(current, length, dtype=a.dtype, device=a.device)
+    if ax == last:
+        return a @ eye
+    perm = tuple(i for i in range(a.ndim) if i != ax) + (ax,)
+    padded = ns.permute_dims(a, perm) @ eye
+    inverse = tuple(sorted(range(a.ndim), key=lambda i: perm[i]))
+    return ns.permute_dims(padded, inverse)
+
+
+def _fit_all(ns, a, axes, shape):
+    for ax in axes:
+        a = _fit(ns, a, ax, shape[ax])
+    return a
+
+
+def _nd_axes(x, s, axes):
+    """The transformed axes (non-negative), as the standard defines them."""
+    if axes is None:
+        count = x.ndim if s is None else len(s)
+        axes = range(x.ndim - count, x.ndim)
+    return tuple(a % x.ndim for a in axes)
+
+
+def _halved_weights(ns, g, axis: int, n: int):
+    """Weights 1, 2, ..., 2, 1 (length n//2 + 1) along ``axis``: the bins whose
+    mirror image ``irfft`` reconstructs count twice (PyTorch's fft_c2r_backward)."""
+    length = n // 2 + 1
+    values = [2.0 if 1 <= j <= n - length else 1.0 for j in range(length)]
+    w = ns.asarray(values, dtype=_real_dtype(ns, g.dtype), device=g.device)
+    shape = [1] * g.ndim
+    shape[axis % g.ndim] = length
+    return ns.reshape(w, tuple(shape))
+
+
+# --- one-dimensional ------------------------------------------------------------
+
+
+def _fft_vjp(ns, ct, x, out, n, axis, norm):
+    g = ns.fft.ifft(ct, axis=axis, norm=_DUAL[norm])
+    return _fit(ns, g, axis, x.shape[axis])
+
+
+def _ifft_vjp(ns, ct, x, out, n, axis, norm):
+    g = ns.fft.fft(ct, axis=axis, norm=_DUAL[norm])
+    return _fit(ns, g, axis, x.shape[axis])
+
+
+def _rfft_vjp(ns, ct, x, out, n, axis, norm):
+    length = x.shape[axis] if n is None else n
+    full = _fit(ns, ct, axis, length)
+    g = ns.real(ns.fft.ifft(full, axis=axis, norm=_DUAL[norm]))
+    return _fit(ns, g, axis, x.shape[axis])
+
+
+def _irfft_vjp(ns, ct, x, out, n, axis, norm):
+    length = ct.shape[axis]
+    g = ns.fft.rfft(ct, axis=axis, norm=_DUAL[norm])
+    g = g * _halved_weights(ns, g, axis, length)
+    return _fit(ns, g, axis, x.shape[axis])
+
+
+def _hfft_vjp(ns, ct, x, out, n, axis, norm):
+    # hfft(x) = irfft(conj(x)) with the dual normalization
+    length = ct.shape[axis]
+    g = ns.fft.rfft(ct, axis=axis, norm=norm)
+    g = conj(ns, g * _halved_weights(ns, g, axis, length))
+    return _fit(ns, g, axis, x.shape[axis])
+
+
+def _ihfft_vjp(ns, ct, x, out, n, axis, norm):
+    # ihfft(x) = conj(rfft(x)) with the dual normalization
+    length = x.shape[axis] if n is None else n
+    full = _fit(ns, conj(ns, ct), axis, length)
+    g = ns.real(ns.fft.ifft(full, axis=axis, norm=norm))
+    return _fit(ns, g, axis, x.shape[axis])
+
+
+# --- n-dimensional ----------------------------------------------------------------
+
+
+def _fftn_vjp(ns, ct, x, out, s, axes, norm):
+    axes = _nd_axes(x, s, axes)
+    g = ns.fft.ifftn(ct, axes=axes, norm=_DUAL[norm])
+    return _fit_all(ns, g, axes, x.shape)
+
+
+def _ifftn_vjp(ns, ct, x, out, s, axes, norm):
+    axes = _nd_axes(x, s, axes)
+    g = ns.fft.fftn(ct, axes=axes, norm=_DUAL[norm])
+    return _fit_all(ns, g, axes, x.shape)
+
+
+def _rfftn_vjp(ns, ct, x, out, s, axes, norm):
+    axes = _nd_axes(x, s, axes)
+    last = axes[-1]
+    length = x.shape[last] if s is None else s[-1]
+    full = _fit(ns, ct, last, length)
+    g = ns.real(ns.fft.ifftn(full, axes=axes, norm=_DUAL[norm]))
+    return _fit_all(ns, g, axes, x.shape)
+
+
+def _irfftn_vjp(ns, ct, x, out, s, axes, norm):
+    axes = _nd_axes(x, s, axes)
+    last = axes[-1]
+    length = ct.shape[last]
+    g = ns.fft.rfftn(ct, axes=axes, norm=_DUAL[norm])
+    g = g * _halved_weights(ns, g, last, length)
+    return _fit_all(ns, g, axes, x.shape)
+
+
+_ONE = "x, /, *, n=None, axis=-1, norm='backward'"
+_ND = "x, /, *, s=None, axes=None, norm='backward'"
+_SHIFT = "x, /, *, axes=None"
+_FREQ = "n, /, *, d=1.0, dtype=None, device=None"
+
+
+def _freq_forward(name):
+    def forward(xp, n, /, *, d=1.0, dtype=None, device=None):
+        kwargs = {"d": d}
+        if dtype is not None:  # the 2025.12 parameter: only passed when given
+            kwargs["dtype"] = dtype
+        if device is not None:
+            kwargs["device"] = device
+        return getattr(xp.fft, name)(n, **kwargs)
+
+    return forward
+
+
+FFT_OPS: tuple[Op, ...] = (
+    linear("fft.fft", "complex floating-point", signature=_ONE, vjp={"x": _fft_vjp}),
+    linear("fft.ifft", "complex floating-point", signature=_ONE, vjp={"x": _ifft_vjp}),
+    linear("fft.fftn", "complex floating-point", signature=_ND, vjp={"x": _fftn_vjp}),
+    linear("fft.ifftn", "complex floating-point", signature=_ND, vjp={"x": _ifftn_vjp}),
+    linear("fft.rfft", "real floating-point", signature=_ONE, vjp={"x": _rfft_vjp}),
+    linear("fft.irfft", "complex floating-point", signature=_ONE, vjp={"x": _irfft_vjp}),
+    linear("fft.rfftn", "real floating-point", signature=_ND, vjp={"x": _rfftn_vjp}),
+    linear("fft.irfftn", "complex floating-point", signature=_ND, vjp={"x": _irfftn_vjp}),
+    linear("fft.hfft", "complex floating-point", signature=_ONE, vjp={"x": _hfft_vjp}),
+    linear("fft.ihfft", "real floating-point", signature=_ONE, vjp={"x": _ihfft_vjp}),
+    creation("fft.fftfreq", _FREQ, forward=_freq_forward("fftfreq")),
+    creation("fft.rfftfreq", _FREQ, forward=_freq_forward("rfftfreq")),
+    linear("fft.fftshift", "numeric", signature=_SHIFT,
+           vjp={"x": lambda ns, ct, x, out, axes: ns.fft.ifftshift(ct, axes=axes)}),
+    linear("fft.ifftshift", "numeric", signature=_SHIFT,
+           vjp={"x": lambda ns, ct, x, out, axes: ns.fft.fftshift(ct, axes=axes)}),
+)
