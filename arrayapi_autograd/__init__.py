@@ -24,6 +24,7 @@ from ._namespace import Namespace, namespace
 from .autograd import no_grad, enable_grad
 from ._transforms import (grad, value_and_grad, vjp, jvp, jacobian, jacrev, jacfwd, hessian,
                           hvp, gradcheck)
+from ._custom import Function, FunctionCtx, checkpoint, custom_jvp, custom_vjp
 from ._errors import GradcheckError
 
 
@@ -53,4 +54,9 @@ __all__ = [
     "jvp",
     "value_and_grad",
     "vjp",
+    "Function",
+    "FunctionCtx",
+    "checkpoint",
+    "custom_jvp",
+    "custom_vjp",
 ]

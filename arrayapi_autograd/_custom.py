@@ -1,0 +1,499 @@
+"""User-defined derivative rules and rematerialization: ``custom_vjp``, ``custom_jvp``,
+``Function`` and ``checkpoint``.
+
+Each is an op record (:class:`~arrayapi_autograd._op.Op`) made once, when the
+function is decorated (or the :class:`Function` subclass defined), with
+callable ``vjp``/``jvp`` rules that call the user's code; a call records one
+node on the tape through the same dispatcher as every op (``_call``).  The
+op's array parameter is the sequence of array leaves of the arguments
+(pytrees are flattened), its outputs the array leaves of the result.
+User rules written with wrapped operations are themselves recorded when the
+backward is (``create_graph=True``), so higher derivatives work.
+
+* ``custom_vjp`` (JAX's ``jax.custom_vjp``): ``f.defvjp(fwd, bwd)``, ``fwd``
+  returns ``(out, residuals)``, ``bwd(residuals, ct)`` one cotangent per
+  argument.  As in JAX, ``fwd`` runs on the arguments themselves, so the
+  residuals keep their dependence on them and ``bwd`` can be differentiated
+  again; forward mode follows ``fwd``'s own operations (JAX refuses forward
+  mode through a ``custom_vjp`` instead).
+* ``custom_jvp`` (``jax.custom_jvp``): ``f.defjvp(rule)``,
+  ``rule(primals, tangents) -> (out, tangent_out)``.  Reverse mode
+  transposes the rule, which is linear in the tangents, by running it with
+  zero tangents that are leaves of the tape and taking their cotangent (the
+  "linearize, then transpose" of JAX, done with the tape).
+* ``Function`` (``torch.autograd.Function``): static ``forward(ctx, *args)``
+  run without recording on detached arrays, ``backward(ctx, *cts)``,
+  optional ``jvp(ctx, *tangents)``; ``ctx.save_for_backward`` keeps arrays
+  and ``ctx.saved_tensors`` gives them back, the inputs and outputs among
+  them with their history (as PyTorch's saved variables), so a backward
+  written with wrapped operations is differentiable.
+* ``checkpoint(f)`` (``torch.utils.checkpoint``, ``jax.checkpoint``): the
+  forward runs without recording and only the inputs are saved; the VJP
+  re-runs ``f`` with recording and backpropagates through it.  That VJP is
+  itself a checkpointed function of the inputs and the cotangents, so
+  derivatives of any order stay cheap in memory.  Arrays that require a
+  gradient must be passed as arguments, not captured from an enclosing scope.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from . import _errors, _tape
+from ._array_object import Array, _call
+from ._forward import dual_level, make_dual, unpack_dual
+from ._op import Op
+from ._pytree import flatten, unflatten
+from .autograd import enable_grad, no_grad
+
+__all__ = ["custom_vjp", "custom_jvp", "Function", "FunctionCtx", "checkpoint"]
+
+
+# ---------------------------------------------------------------------------
+# shared plumbing
+# ---------------------------------------------------------------------------
+
+def _custom_op(name: str, vjp, jvp) -> Op:
+    return Op(name, "floating-point", signature="args, /", arrays=("args",), sequence=True,
+              vjp=vjp, jvp=jvp, uses_out=True)
+
+
+class _Call:
+    """The arguments of one call: flattened, with the positions of the array leaves."""
+
+    def __init__(self, args: tuple):
+        self.leaves, self.treedef = flatten(args)
+        self.positions = [i for i, leaf in enumerate(self.leaves) if isinstance(leaf, Array)]
+        self.primals = tuple(self.leaves[i] for i in self.positions)
+        self.ns = self.primals[0]._ns if self.primals else None
+
+    @property
+    def tracked(self) -> bool:
+        return any(p._is_tracked() for p in self.primals)
+
+    def args(self, arrays) -> tuple:
+        """The arguments with the array leaves replaced by ``arrays``."""
+        leaves = list(self.leaves)
+        for i, a in zip(self.positions, arrays):
+            leaves[i] = a
+        return unflatten(self.treedef, leaves)
+
+
+class _Outputs:
+    """The array leaves of a result, and how to put the result back together."""
+
+    def __init__(self, name: str, out):
+        self.leaves, self.treedef = flatten(out)
+        self.positions = [i for i, leaf in enumerate(self.leaves) if isinstance(leaf, Array)]
+        if not self.positions:
+            raise _errors.custom_output_not_array(name, out)
+
+    def arrays(self) -> tuple:
+        return tuple(self.leaves[i] for i in self.positions)
+
+    def rebuild(self, arrays) -> Any:
+        leaves = list(self.leaves)
+        for i, a in zip(self.positions, arrays):
+            leaves[i] = a
+        return unflatten(self.treedef, leaves)
+
+
+def _per_leaf(name: str, what: str, call: _Call, values) -> list:
+    """A rule's per-argument results (pytrees, or ``None``) as one value per array leaf."""
+    children = call.treedef.children
+    n_args = len(children)
+    if n_args == 1 and not isinstance(values, (tuple, list)):
+        values = (values,)
+    if not isinstance(values, (tuple, list)) or len(values) != n_args:
+        raise _errors.custom_rule_output(name, what, n_args, values)
+    flat = []
+    for child, value in zip(children, values):
+        if value is None:
+            flat += [None] * child.num_leaves
+            continue
+        leaves, treedef = flatten(value)
+        if treedef.num_leaves != child.num_leaves:
+            raise _errors.custom_rule_output(name, what, n_args, values)
+        flat += leaves
+    return [flat[i] for i in call.positions]
+
+
+def _run(call: _Call, op: Op, forward, params: dict, outputs_holder: list):
+    """Record one node of ``op`` through the dispatcher and rebuild the result."""
+    results = _call(op, forward, call.ns, call.primals, params)
+    return outputs_holder[0].rebuild(results)
+
+
+# ---------------------------------------------------------------------------
+# custom_vjp
+# ---------------------------------------------------------------------------
+
+class custom_vjp:
+    """A function with a user-defined VJP (JAX's ``jax.custom_vjp``).
+
+    Examples
+    --------
+    >>> import arrayapi_autograd.numpy as xp
+    >>> from arrayapi_autograd import custom_vjp, grad
+    >>> @custom_vjp
+    ... def clip_gradient(x):
+    ...     return x
+    >>> def fwd(x):
+    ...     return x, None
+    >>> def bwd(residuals, ct):
+    ...     return (xp.clip(ct, min=-1.0, max=1.0),)
+    >>> clip_gradient.defvjp(fwd, bwd)
+    >>> grad(lambda x: xp.sum(3.0 * clip_gradient(x)))(xp.asarray([1.0]))
+    Array([1.], dtype=float64, backend=numpy)
+    """
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.fwd = None
+        self.bwd = None
+        self._name = getattr(fun, "__name__", "custom_vjp")
+        self._op = _custom_op(f"custom_vjp[{self._name}]", self._vjp_rule, self._jvp_rule)
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+        """Set the rules: ``fwd(*args) -> (out, residuals)``, ``bwd(residuals, ct) -> tuple``."""
+        self.fwd = fwd
+        self.bwd = bwd
+
+    def __call__(self, *args):
+        call = _Call(args)
+        if not call.tracked:
+            return self.fun(*args)
+        if self.fwd is None:
+            raise _errors.custom_vjp_not_defined(self._name)
+        # JAX semantics: fwd runs on the arguments as given, so the residuals keep
+        # their history (bwd stays differentiable) and tangents flow through fwd.
+        out, residuals = self.fwd(*args)
+        outputs = _Outputs(self._name, out)
+        arrays = outputs.arrays()
+        raws = tuple(a._data for a in arrays)
+        params = {"call": call, "outputs": outputs, "residuals": residuals}
+        results = _call(self._op, lambda *_, **__: raws, call.ns, call.primals, params)
+        for r, a in zip(results, arrays):
+            if a._tangents:
+                r._tangents = dict(a._tangents)
+        return outputs.rebuild(results)
+
+    def _vjp_rule(self, ns, ct, *primals, out, needed, call, outputs, residuals):
+        cts = self.bwd(residuals, outputs.rebuild(ct))
+        return _per_leaf(self._name, "bwd rule", call, cts)
+
+    @staticmethod
+    def _jvp_rule(ns, tangents, *primals, out, **params):
+        # the tangents were computed by running fwd itself (see __call__)
+        return tuple(None for _ in out)
+
+
+# ---------------------------------------------------------------------------
+# custom_jvp
+# ---------------------------------------------------------------------------
+
+class custom_jvp:
+    """A function with a user-defined JVP (JAX's ``jax.custom_jvp``).
+
+    ``f.defjvp(rule)`` with ``rule(primals, tangents) -> (out, tangent_out)``,
+    both tuples with one entry per argument.  Reverse mode transposes the
+    rule (it must be linear in the tangents, as JAX requires).
+
+    Examples
+    --------
+    >>> import arrayapi_autograd.numpy as xp
+    >>> from arrayapi_autograd import custom_jvp, grad
+    >>> @custom_jvp
+    ... def f(x):
+    ...     return xp.sin(x)
+    >>> @f.defjvp
+    ... def f_jvp(primals, tangents):
+    ...     (x,), (t,) = primals, tangents
+    ...     return f(x), 2.0 * xp.cos(x) * t
+    >>> grad(f)(xp.asarray(0.0))
+    Array(2., dtype=float64, backend=numpy)
+    """
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.jvp = None
+        self._name = getattr(fun, "__name__", "custom_jvp")
+        self._op = _custom_op(f"custom_jvp[{self._name}]", self._vjp_rule, self._jvp_rule)
+
+    def defjvp(self, jvp: Callable) -> Callable:
+        """Set the rule; returns it, so ``@f.defjvp`` works as a decorator."""
+        self.jvp = jvp
+        return jvp
+
+    def __call__(self, *args):
+        call = _Call(args)
+        if not call.tracked:
+            return self.fun(*args)
+        if self.jvp is None:
+            raise _errors.custom_jvp_not_defined(self._name)
+        holder: list = []
+
+        def forward(*raws, **params):
+            with no_grad():
+                out = self.fun(*call.args(call.ns._wrap(r) for r in raws))
+            holder.append(_Outputs(self._name, out))
+            return tuple(a._data for a in holder[0].arrays())
+
+        params = {"call": call, "holder": holder}
+        return _run(call, self._op, forward, params, holder)
+
+    def _tangent_out(self, ns, call, primals, tangents, holder):
+        tangents = tuple(t if t is not None else ns.zeros_like(p)
+                         for p, t in zip(primals, tangents))
+        _, t_out = self.jvp(call.args(primals), call.args(tangents))
+        t_arrays = _Outputs(self._name, t_out).arrays()
+        return t_arrays
+
+    def _jvp_rule(self, ns, tangents, *primals, out, call, holder):
+        return self._tangent_out(ns, call, primals, tangents, holder)
+
+    def _vjp_rule(self, ns, ct, *primals, out, needed, call, holder):
+        # Transpose the (linear in t) rule: run it with zero tangents that are
+        # leaves of the tape and read their cotangent.  Recorded exactly when
+        # the backward is (create_graph), so it is differentiable in the primals.
+        create = _tape.state.recording
+        with enable_grad():
+            zeros = []
+            for p, n in zip(primals, needed):
+                z = Array._from_node(ns.zeros_like(p)._data, ns, None, 0)
+                if n:
+                    z = z.requires_grad_()
+                zeros.append(z)
+            # without create_graph the primals' history is not needed (their
+            # forward-mode tangents are: forward-over-reverse)
+            used = primals if create else tuple(
+                Array._from_node(p._data, ns, None, 0, p._version, p._tangents)
+                for p in primals)
+            t_out = self._tangent_out(ns, call, used, zeros, holder)
+            heads = [(t, c) for t, c in zip(t_out, ct)
+                     if isinstance(t, Array) and t._node is not None]
+            targets = [z for z, n in zip(zeros, needed) if n]
+            found = [None] * len(targets)
+            if heads and targets:
+                found = _tape.backward([h for h, _ in heads], [c for _, c in heads],
+                                       retain_graph=create, create_graph=create,
+                                       targets=targets, write_leaves=False)
+        found = iter(found)
+        return tuple(next(found) if n else None for n in needed)
+
+
+# ---------------------------------------------------------------------------
+# torch.autograd.Function
+# ---------------------------------------------------------------------------
+
+class FunctionCtx:
+    """The ``ctx`` of a :class:`Function`: what ``forward`` leaves for ``backward``.
+
+    Attributes
+    ----------
+    needs_input_grad : tuple of bool
+        Per argument of ``forward``: whether it requires a gradient.
+    """
+
+    def __init__(self):
+        self.needs_input_grad: tuple = ()
+        self._to_save: tuple = ()
+        self._inputs: tuple = ()
+        self._outputs: tuple = ()
+        self._live: dict | None = None
+
+    def save_for_backward(self, *arrays) -> None:
+        """Keep arrays (inputs, outputs or intermediates, or ``None``) for ``backward``."""
+        self._to_save = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved arrays; in ``backward``, inputs and outputs come with their history."""
+        live = self._live or {}
+        return tuple(live.get(id(a), a) if a is not None else None for a in self._to_save)
+
+    saved_arrays = saved_tensors
+
+    def mark_non_differentiable(self, *arrays) -> None:
+        """Accepted for PyTorch compatibility; non-float outputs are never differentiable."""
+
+
+class Function:
+    """Base class of user-defined operations (``torch.autograd.Function``).
+
+    Subclasses define static methods ``forward(ctx, *args)``,
+    ``backward(ctx, *cts)`` (one cotangent per output; returns one gradient per
+    argument of ``forward``, ``None`` where there is none) and optionally
+    ``jvp(ctx, *tangents)`` for forward mode; call them as ``MyFn.apply(x)``.
+
+    Examples
+    --------
+    >>> import arrayapi_autograd.numpy as xp
+    >>> from arrayapi_autograd import Function
+    >>> class Exp(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         out = xp.exp(x)
+    ...         ctx.save_for_backward(out)
+    ...         return out
+    ...     @staticmethod
+    ...     def backward(ctx, ct):
+    ...         (out,) = ctx.saved_tensors
+    ...         return ct * out
+    >>> x = xp.asarray([0.0, 1.0]); x.requires_grad_()
+    Array([0., 1.], dtype=float64, backend=numpy, requires_grad=True)
+    >>> xp.sum(Exp.apply(x)).backward(); x.grad
+    Array([1.        , 2.71828183], dtype=float64, backend=numpy)
+    """
+
+    _op: Op
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._op = _custom_op(f"Function[{cls.__name__}]", cls._vjp_rule, cls._jvp_rule)
+
+    @staticmethod
+    def forward(ctx, *args):  # pragma: no cover - overridden
+        raise NotImplementedError("Subclasses of Function define forward(ctx, *args).")
+
+    @staticmethod
+    def backward(ctx, *cts):  # pragma: no cover - overridden
+        raise NotImplementedError("Subclasses of Function define backward(ctx, *cts).")
+
+    @classmethod
+    def apply(cls, *args):
+        """Run ``forward`` and record one node whose VJP is ``backward``."""
+        call = _Call(args)
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, Array) and a._node is not None
+                                     for a in args)
+        if not call.tracked:
+            with no_grad():
+                return cls.forward(ctx, *args)
+        holder: list = []
+
+        def forward(*raws, **params):
+            inputs = tuple(Array._from_node(r, call.ns, None, 0, p._version, None)
+                           for r, p in zip(raws, call.primals))
+            with no_grad():
+                out = cls.forward(ctx, *call.args(inputs))
+            holder.append(_Outputs(cls.__name__, out))
+            ctx._inputs = inputs
+            ctx._outputs = holder[0].arrays()
+            return tuple(a._data for a in ctx._outputs)
+
+        return _run(call, cls._op, forward, {"ctx": ctx, "call": call}, holder)
+
+    @classmethod
+    def _vjp_rule(cls, ns, ct, *primals, out, needed, ctx, call):
+        live = {id(a): p for a, p in zip(ctx._inputs, primals)}
+        live.update({id(a): o for a, o in zip(ctx._outputs, out)})
+        ctx._live = live
+        try:
+            grads = cls.backward(ctx, *ct)
+        finally:
+            ctx._live = None
+        return _per_leaf(cls.__name__, "backward", call, grads)
+
+    @classmethod
+    def _jvp_rule(cls, ns, tangents, *primals, out, ctx, call):
+        if "jvp" not in {k for klass in cls.__mro__ if klass is not Function
+                         for k in vars(klass)}:
+            raise _errors.function_jvp_not_defined(cls.__name__)
+        full = call.args(tuple(t if t is not None else ns.zeros_like(p)
+                               for t, p in zip(tangents, primals)))
+        t_out = cls.jvp(ctx, *full)
+        if not isinstance(t_out, (tuple, list)):
+            t_out = (t_out,)
+        return tuple(t_out)
+
+
+# ---------------------------------------------------------------------------
+# checkpoint
+# ---------------------------------------------------------------------------
+
+def checkpoint(f: Callable) -> Callable:
+    """``f`` with its intermediates recomputed during the backward instead of stored.
+
+    As ``torch.utils.checkpoint`` and ``jax.checkpoint``: the forward runs
+    without recording, one node saves only the inputs, and its VJP re-runs
+    ``f`` with recording and backpropagates through it.  Derivatives of any
+    order work (the VJP is itself checkpointed).  Arrays that require a
+    gradient must be arguments of ``f``.
+
+    Examples
+    --------
+    >>> import arrayapi_autograd.numpy as xp
+    >>> from arrayapi_autograd import checkpoint, grad
+    >>> layer = checkpoint(lambda x: xp.sin(xp.sin(x)))
+    >>> grad(lambda x: xp.sum(layer(x)))(xp.asarray([0.0]))
+    Array([1.], dtype=float64, backend=numpy)
+    """
+
+    @functools.wraps(f)
+    def checkpointed(*args):
+        return _checkpoint_apply(f, args)
+
+    return checkpointed
+
+
+def _checkpoint_apply(fun: Callable, args: tuple):
+    call = _Call(args)
+    if not call.tracked:
+        return fun(*args)
+    holder: list = []
+
+    def forward(*raws, **params):
+        with no_grad():
+            out = fun(*call.args(call.ns._wrap(r) for r in raws))
+        holder.append(_Outputs(getattr(fun, "__name__", "checkpoint"), out))
+        return tuple(a._data for a in holder[0].arrays())
+
+    return _run(call, _CHECKPOINT, forward, {"fun": fun, "call": call}, holder)
+
+
+def _recompute_vjp(fun: Callable, call: _Call, primals: tuple, cts: tuple) -> tuple:
+    """Re-run ``fun`` recording on fresh leaves and return the cotangents of the primals."""
+    ns = call.ns
+    with enable_grad():
+        leaves = tuple(Array._from_node(p._data, ns, _tape.Leaf("accumulate"), 0, p._version,
+                                        p._tangents)
+                       if ns._is_float_dtype(p.dtype) else p for p in primals)
+        out = _Outputs("checkpoint", fun(*call.args(leaves))).arrays()
+        heads = [(o, c) for o, c in zip(out, cts) if o._node is not None]
+        targets = [leaf for leaf in leaves if leaf._node is not None]
+        found = [None] * len(targets)
+        if heads and targets:
+            found = _tape.backward([h for h, _ in heads], [c for _, c in heads],
+                                   retain_graph=False, create_graph=False, targets=targets,
+                                   write_leaves=False)
+    found = iter(found)
+    return tuple((next(found) if leaf._node is not None else None) for leaf in leaves)
+
+
+def _checkpoint_vjp(ns, ct, *primals, out, needed, fun, call):
+    n = len(primals)
+
+    def vjp_of_fun(*values):
+        grads = _recompute_vjp(fun, call, values[:n], values[n:])
+        return tuple(g if g is not None else ns.zeros_like(p)
+                     for g, p in zip(grads, values[:n]))
+
+    # The VJP is itself checkpointed, so that create_graph=True records one node
+    # (again saving only its inputs) and higher derivatives stay cheap.
+    grads = _checkpoint_apply(vjp_of_fun, tuple(primals) + tuple(ct))
+    return tuple(g if need else None for g, need in zip(grads, needed))
+
+
+def _checkpoint_jvp(ns, tangents, *primals, out, fun, call):
+    with dual_level() as level:
+        duals = tuple(make_dual(p, t, level) if t is not None else p
+                      for p, t in zip(primals, tangents))
+        result = _Outputs("checkpoint", fun(*call.args(duals))).arrays()
+        return tuple(unpack_dual(r, level)[1] for r in result)
+
+
+_CHECKPOINT = _custom_op("checkpoint", _checkpoint_vjp, _checkpoint_jvp)
