@@ -456,19 +456,34 @@ def _checkpoint_apply(fun: Callable, args: tuple):
 
 
 def _recompute_vjp(fun: Callable, call: _Call, primals: tuple, cts: tuple) -> tuple:
-    """Re-run ``fun`` recording on fresh leaves and return the cotangents of the primals."""
+    """Re-run ``fun`` recording and return the cotangents of the primals.
+
+    When recording is on and the primals or cotangents are in a graph (this
+    VJP is being differentiated: the re-run of a higher-order checkpoint), the
+    inner backward is recorded and starts from ``+p``, so the result depends
+    on the primals; otherwise it starts from fresh leaves (keeping the
+    forward-mode tangents, for forward-over-reverse).
+    """
     ns = call.ns
+    create = _tape.state.recording and any(
+        isinstance(a, Array) and a._node is not None for a in primals + tuple(cts))
     with enable_grad():
-        leaves = tuple(Array._from_node(p._data, ns, _tape.Leaf("accumulate"), 0, p._version,
-                                        p._tangents)
-                       if ns._is_float_dtype(p.dtype) else p for p in primals)
+        leaves = []
+        for p in primals:
+            if not ns._is_float_dtype(p.dtype):
+                leaves.append(p)
+            elif create and p._node is not None:
+                leaves.append(+p)
+            else:
+                leaves.append(Array._from_node(p._data, ns, _tape.Leaf("accumulate"), 0,
+                                               p._version, p._tangents))
         out = _Outputs("checkpoint", fun(*call.args(leaves))).arrays()
         heads = [(o, c) for o, c in zip(out, cts) if o._node is not None]
         targets = [leaf for leaf in leaves if leaf._node is not None]
         found = [None] * len(targets)
         if heads and targets:
             found = _tape.backward([h for h, _ in heads], [c for _, c in heads],
-                                   retain_graph=False, create_graph=False, targets=targets,
+                                   retain_graph=create, create_graph=create, targets=targets,
                                    write_leaves=False)
     found = iter(found)
     return tuple((next(found) if leaf._node is not None else None) for leaf in leaves)
