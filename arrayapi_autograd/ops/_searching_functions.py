@@ -4,8 +4,10 @@ Spec section: "Searching Functions",
 https://data-apis.org/array-api/latest/API_specification/searching_functions.html
 
 Only ``where`` is differentiable (in ``x1`` and ``x2``, not ``condition``): the
-cotangent goes to the argument that was selected, as in PyTorch.  The others
-return indices or counts and are never recorded.
+cotangent goes to the argument that was selected and zeros to the other, as in
+PyTorch's ``where`` backward; the JVP selects the tangents the same way.
+``x1``/``x2`` may be Python scalars (constants).  The others return indices or
+counts and are never recorded.
 """
 
 from __future__ import annotations

@@ -2,10 +2,59 @@
 
 Spec section: "Sorting Functions",
 https://data-apis.org/array-api/latest/API_specification/sorting_functions.html
+
+``argsort`` returns indices and is never recorded.  ``sort`` is a permutation
+of its input along ``axis``: its VJP scatters the cotangent back through the
+permutation, as PyTorch's ``sort`` backward (``value_selecting_reduction_backward``
+with the sort indices) does.  The permutation is ``argsort`` with the same
+``axis``, ``descending`` and with ``stable=True``, so that tied values receive
+the cotangent of the positions PyTorch's stable sort gives them.  The scatter is
+a gather by the inverse permutation, done by the private linear op
+``_permute`` (``take_along_axis`` by given indices, whose transpose is the same
+op with the inverse indices), so higher derivatives come free.  The JVP is the
+tangent gathered by the permutation.
 """
 
 from __future__ import annotations
 
-from .._op import Op
+from .._op import Op, nondifferentiable
 
-SORTING_OPS: tuple[Op, ...] = ()
+
+def _permutation(ns, x, axis, descending):
+    indices = ns.argsort(x, axis=axis, descending=descending, stable=True)
+    inverse = ns.argsort(indices, axis=axis, stable=True)
+    return indices, inverse
+
+
+def _permute(ns, a, indices, inverse, axis):
+    return ns._function("_permute")(a, indices, inverse, axis=axis)
+
+
+def _sort_vjp(ns, ct, x, out, axis, descending, stable):
+    indices, inverse = _permutation(ns, x, axis, descending)
+    return _permute(ns, ct, inverse, indices, axis)
+
+
+def _sort_jvp(ns, t, x, out, axis, descending, stable):
+    indices, inverse = _permutation(ns, x, axis, descending)
+    return _permute(ns, t, indices, inverse, axis)
+
+
+def _permute_forward(xp, a, indices, inverse, *, axis):
+    return xp.take_along_axis(a, indices, axis=axis)
+
+
+_SORT = "x, /, *, axis=-1, descending=False, stable=True"
+
+SORTING_OPS: tuple[Op, ...] = (
+    nondifferentiable("argsort", "real numeric", signature=_SORT),
+    Op("sort", "real numeric", signature=_SORT, vjp={"x": _sort_vjp}, jvp={"x": _sort_jvp}),
+    # private: ``a`` gathered along ``axis`` by a permutation ``indices`` whose inverse is
+    # ``inverse`` (integer arrays, constants); linear, its transpose gathers by ``inverse``
+    Op("_permute", "any", signature="a, indices, inverse, /, *, axis",
+       arrays=("a", "indices", "inverse"), forward=_permute_forward, saves=False,
+       vjp={"a": lambda ns, ct, a, indices, inverse, out, axis:
+            _permute(ns, ct, inverse, indices, axis)},
+       jvp={"a": lambda ns, t, a, indices, inverse, out, axis:
+            _permute(ns, t, indices, inverse, axis)}),
+)

@@ -2,10 +2,80 @@
 
 Spec section: "Utility Functions",
 https://data-apis.org/array-api/latest/API_specification/utility_functions.html
+
+``all`` and ``any`` return booleans and are never recorded.  ``diff`` is linear
+in ``x``, ``prepend`` and ``append`` jointly (it is the ``n``-th forward
+difference of their concatenation along ``axis``), so all three are
+differentiable (PyTorch's ``diff_backward`` also returns gradients for
+``prepend`` and ``append``).  The transpose of one forward difference ``D`` is
+``D^T c = -D([0, c, 0])``, so the VJP of ``n`` differences is
+``(-1)**n * diff(ct, n=n, prepend=zeros, append=zeros)`` (``n`` zeros on each
+side), split back into the parts of ``prepend``, ``x`` and ``append``; it is
+itself a ``diff``, so higher derivatives come free.  The JVP is ``diff`` of the
+tangents.
 """
 
 from __future__ import annotations
 
-from .._op import Op
+from .._op import Op, nondifferentiable
 
-UTILITY_OPS: tuple[Op, ...] = ()
+
+def _diff_forward(xp, x, prepend, append, *, axis, n):
+    # only pass what is given: NumPy's diff treats prepend=None as a value
+    extra = {}
+    if prepend is not None:
+        extra["prepend"] = prepend
+    if append is not None:
+        extra["append"] = append
+    return xp.diff(x, axis=axis, n=n, **extra)
+
+
+def _length(a, x, axis: int) -> int:
+    """How many entries ``a`` (prepend/append) contributes along ``axis``."""
+    return a.shape[axis] if a.ndim == x.ndim else 1
+
+
+def _zeros_along(ns, ct, axis: int, length: int):
+    shape = ct.shape[:axis] + (length,) + ct.shape[axis + 1:]
+    return ns.zeros(shape, dtype=ct.dtype, device=ct.device)
+
+
+def _diff_vjp(ns, ct, x, prepend, append, out, needed, axis, n):
+    if n == 0:  # diff(x, n=0) is x itself; prepend/append are not used
+        return (ct if needed[0] else None, None, None)
+    axis = axis % x.ndim
+    full = ns.diff(ct, axis=axis, n=n, prepend=_zeros_along(ns, ct, axis, n),
+                   append=_zeros_along(ns, ct, axis, n))
+    if n % 2:
+        full = -full
+    before = _length(prepend, x, axis) if prepend is not None else 0
+    size = x.shape[axis]
+    lead = (slice(None),) * axis
+    results = [None, None, None]
+    if needed[0]:
+        results[0] = full[lead + (slice(before, before + size),)]
+    if prepend is not None and needed[1]:
+        results[1] = full[lead + (slice(0, before),)]
+    if append is not None and needed[2]:
+        results[2] = full[lead + (slice(before + size, None),)]
+    return tuple(results)
+
+
+def _diff_jvp(ns, tangents, x, prepend, append, out, axis, n):
+    t_x, t_prepend, t_append = tangents
+    if t_x is None:
+        t_x = ns.zeros_like(x)
+    if prepend is not None and t_prepend is None:
+        t_prepend = ns.zeros_like(prepend)
+    if append is not None and t_append is None:
+        t_append = ns.zeros_like(append)
+    return ns.diff(t_x, axis=axis, n=n, prepend=t_prepend, append=t_append)
+
+
+UTILITY_OPS: tuple[Op, ...] = (
+    nondifferentiable("all", "any", signature="x, /, *, axis=None, keepdims=False"),
+    nondifferentiable("any", "any", signature="x, /, *, axis=None, keepdims=False"),
+    Op("diff", "numeric", signature="x, /, *, axis=-1, n=1, prepend=None, append=None",
+       arrays=("x", "prepend", "append"), forward=_diff_forward, saves=False,
+       vjp=_diff_vjp, jvp=_diff_jvp),
+)
