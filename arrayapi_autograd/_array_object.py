@@ -99,8 +99,7 @@ class Array:
     def T(self) -> "Array":
         """Transpose of a 2-D array (differentiable)."""
         if self.ndim != 2:
-            raise ValueError(f"x.T requires a 2-D array, got {self.ndim}-D; use x.mT or "
-                             f"permute_dims for other ranks.")
+            raise _errors.transpose_not_2d(self.ndim)
         return self._ns.permute_dims(self, (1, 0))
 
     @property
@@ -119,8 +118,7 @@ class Array:
             supported = getattr(ns._xp, "__array_api_version__", None)
             if api_version not in ("2021.12", "2022.12", "2023.12", "2024.12", "2025.12") or \
                     (supported and api_version > supported):
-                raise ValueError(f"Unsupported array API version {api_version!r}; this "
-                                 f"namespace implements {ns.__array_api_version__}.")
+                raise _errors.unsupported_api_version(api_version, ns.__array_api_version__)
         return self._ns
 
     # --- differentiation ------------------------------------------------------
@@ -156,14 +154,12 @@ class Array:
     def grad(self, value) -> None:
         node = self._node
         if not isinstance(node, _tape.Leaf):
-            raise RuntimeError("Only leaf arrays that require a gradient have a settable "
-                               "grad; call x.requires_grad_() first.")
+            raise _errors.grad_of_non_leaf()
         if value is not None:
             if not isinstance(value, Array):
                 value = self._ns.asarray(value)
             if value.shape != self.shape:
-                raise ValueError(f"grad of shape {value.shape} assigned to an array of "
-                                 f"shape {self.shape}")
+                raise _errors.grad_shape(value.shape, self.shape)
         node.grad = value
 
     def _check_differentiable_dtype(self) -> None:
@@ -216,8 +212,7 @@ class Array:
             self._index = 0
         else:
             if isinstance(self._node, _tape.Node):
-                raise RuntimeError("requires_grad_(False) was called on a recorded result; "
-                                   "use y = y.detach() instead.")
+                raise _errors.requires_grad_false_on_result()
             self._node = None
         return self
 
@@ -262,8 +257,7 @@ class Array:
         """
         node = self._node
         if node is None:
-            raise RuntimeError("Cannot register a hook on an array that does not require "
-                               "a gradient; call requires_grad_() first.")
+            raise _errors.hook_without_grad()
         if isinstance(node, _tape.Leaf):
             if node.hooks is None:
                 node.hooks = []
@@ -311,8 +305,7 @@ class Array:
         data = self._ns._to_numpy(self._data)
         if dtype is not None and np.dtype(dtype) != data.dtype:
             if copy is False:
-                raise ValueError(f"Converting to {np.dtype(dtype)} needs a copy, but "
-                                 f"copy=False was requested.")
+                raise _errors.conversion_needs_copy(np.dtype(dtype))
             return data.astype(dtype)
         return data.copy() if copy else data
 
@@ -644,8 +637,7 @@ def _inplace(name, pyop, ipyop):
             old = self._snapshot(share_version=False)
             new = _call(op, pyop, ns, (old, other), _EMPTY)
             if new.shape != self.shape:
-                raise ValueError(f"In-place {name} would change the shape from {self.shape} "
-                                 f"to {new.shape}; broadcasting must not change x1's shape.")
+                raise _errors.inplace_shape_change(name, self.shape, new.shape)
             if new.dtype != self.dtype:
                 new = ns.astype(new, self.dtype)
             self._data, self._node, self._index = new._data, new._node, new._index

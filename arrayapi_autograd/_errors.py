@@ -140,6 +140,50 @@ def export_recorded_array(array) -> RuntimeError:
     )
 
 
+def transpose_not_2d(ndim: int) -> ValueError:
+    return ValueError(f"x.T requires a 2-D array, got {ndim}-D; use x.mT or permute_dims for "
+                      f"other ranks.")
+
+
+def unsupported_api_version(requested, implemented) -> ValueError:
+    return ValueError(f"Unsupported array API version {requested!r}; this namespace "
+                      f"implements {implemented}.")
+
+
+def grad_of_non_leaf() -> RuntimeError:
+    return RuntimeError("Only leaf arrays that require a gradient have a settable grad; call "
+                        "x.requires_grad_() first.")
+
+
+def grad_shape(grad_shape_, shape) -> ValueError:
+    return ValueError(f"grad of shape {tuple(grad_shape_)} assigned to an array of shape "
+                      f"{tuple(shape)}; they must be equal.")
+
+
+def requires_grad_false_on_result() -> RuntimeError:
+    return RuntimeError("requires_grad_(False) was called on a recorded result; use "
+                        "y = y.detach() instead.")
+
+
+def hook_without_grad() -> RuntimeError:
+    return RuntimeError("Cannot register a hook on an array that does not require a gradient; "
+                        "call requires_grad_() first.")
+
+
+def conversion_needs_copy(dtype) -> ValueError:
+    return ValueError(f"Converting to {dtype} needs a copy, but copy=False was requested.")
+
+
+def inplace_shape_change(name: str, shape, new_shape) -> ValueError:
+    return ValueError(f"In-place {name} would change the shape from {tuple(shape)} to "
+                      f"{tuple(new_shape)}; broadcasting must not change x1's shape.")
+
+
+def tangent_shape(tangent_shape_, primal_shape) -> ValueError:
+    return ValueError(f"The tangent has shape {tuple(tangent_shape_)} but its primal has shape "
+                      f"{tuple(primal_shape)}; they must be equal.")
+
+
 def zero_d_sequence(what: str) -> TypeError:
     return TypeError(
         f"{what} of a 0-d array: it has no first axis. Use float(x) or x[()] for its value, "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 
+from . import _errors
 from ._array_object import Array
 from ._tape import state
 
@@ -38,8 +39,7 @@ def make_dual(primal: Array, tangent: Array, level: int) -> Array:
     if not isinstance(tangent, Array):
         tangent = ns.asarray(tangent)
     if tangent.shape != primal.shape:
-        raise ValueError(f"The tangent has shape {tangent.shape} but its primal has shape "
-                         f"{primal.shape}; they must be equal.")
+        raise _errors.tangent_shape(tangent.shape, primal.shape)
     if tangent.dtype != primal.dtype:
         tangent = ns.astype(tangent, primal.dtype)
     tangents = dict(primal._tangents) if primal._tangents else {}

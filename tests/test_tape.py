@@ -576,3 +576,53 @@ def test_jvp_not_defined_names_op_and_argument(xp):
     with pytest.raises(NotImplementedError, match="JVP of '_test_scaled' with respect to its "
                                                   "argument 'x2' is not defined"):
         jvp_arrays(lambda b: scaled(a, b), (b,), (xp.ones_like(b),))
+
+
+# ---------------------------------------------------------------------------
+# grad assignment, hooks, forward-mode tangents
+# ---------------------------------------------------------------------------
+
+
+def test_grad_assignment(xp):
+    x = _var(xp, [1.0, 2.0])
+    x.grad = xp.asarray([5.0, 6.0], dtype=xp.float64)
+    xp.sum(x * 3.0).backward()   # requires_grad_ accumulates onto the assigned grad
+    assert to_numpy(x.grad).tolist() == [8.0, 9.0]
+    with pytest.raises(ValueError, match=r"grad of shape \(3,\) assigned to an array of "
+                                         r"shape \(2,\)"):
+        x.grad = xp.zeros((3,), dtype=xp.float64)
+    with pytest.raises(RuntimeError, match="Only leaf arrays that require a gradient have a "
+                                           "settable grad"):
+        (x * 2).grad = xp.zeros((2,), dtype=xp.float64)
+
+
+def test_hooks_see_and_replace_the_cotangent(xp):
+    x = _var(xp, [1.0, 2.0])
+    seen = []
+    h = x * x
+    h.register_hook(lambda ct: seen.append(to_numpy(ct)))
+    handle = x.register_hook(lambda ct: ct * 10.0)
+    xp.sum(xp.sin(h)).backward()
+    tx = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    th = tx * tx
+    th.register_hook(lambda ct: seen.append(ct.numpy()))
+    tx.register_hook(lambda ct: ct * 10.0)
+    torch_xp.sum(torch_xp.sin(th)).backward()
+    np.testing.assert_allclose(seen[0], seen[1], rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(x.grad), tx.grad.numpy(), rtol=1e-12)
+    handle.remove()
+    x.grad = None
+    xp.sum(x).backward()
+    assert to_numpy(x.grad).tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="Cannot register a hook on an array that does not "
+                                           "require a gradient"):
+        xp.asarray([1.0]).register_hook(lambda ct: ct)
+
+
+def test_tangent_of_the_wrong_shape(xp):
+    from arrayapi_autograd._forward import dual_level, make_dual
+
+    with dual_level() as level:
+        with pytest.raises(ValueError, match=r"tangent has shape \(3,\) but its primal has "
+                                             r"shape \(2,\)"):
+            make_dual(xp.asarray([1.0, 2.0]), xp.ones((3,)), level)
