@@ -52,7 +52,7 @@ def _flip(ns, x, axis):
 
 def _take(x, axis: int, start=None, stop=None):
     """``x[start:stop]`` along ``axis`` (a differentiable ``__getitem__``)."""
-    return x[(slice(None),) * axis + (slice(start, stop),)]
+    return x[(slice(None),) * axis + (slice(start, stop), Ellipsis)]
 
 
 def _reverse_cumulative_sum(ns, a, axis: int):

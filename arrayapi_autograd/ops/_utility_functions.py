@@ -53,11 +53,11 @@ def _diff_vjp(ns, ct, x, prepend, append, out, needed, axis, n):
     lead = (slice(None),) * axis
     results = [None, None, None]
     if needed[0]:
-        results[0] = full[lead + (slice(before, before + size),)]
+        results[0] = full[lead + (slice(before, before + size), Ellipsis)]
     if prepend is not None and needed[1]:
-        results[1] = full[lead + (slice(0, before),)]
+        results[1] = full[lead + (slice(0, before), Ellipsis)]
     if append is not None and needed[2]:
-        results[2] = full[lead + (slice(before + size, None),)]
+        results[2] = full[lead + (slice(before + size, None), Ellipsis)]
     return tuple(results)
 
 
