@@ -87,7 +87,7 @@ def _generic_to_numpy(raw) -> np.ndarray:
 def _torch_to_numpy(raw) -> np.ndarray:
     if not hasattr(raw, "detach"):
         return np.asarray(raw)
-    return raw.detach().cpu().resolve_conj().resolve_neg().numpy()
+    return raw.detach().numpy(force=True)
 
 
 def _cupy_to_numpy(raw) -> np.ndarray:

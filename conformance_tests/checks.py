@@ -549,7 +549,7 @@ class Reference:
 
 
 def torch_numpy(t) -> np.ndarray:
-    return t.detach().cpu().resolve_conj().resolve_neg().numpy()
+    return t.detach().numpy(force=True)
 
 
 # ---------------------------------------------------------------------------
@@ -934,7 +934,12 @@ class Session:
                 return outcome
             cases = self.cases(info, dtype)
             worst = 0.0
+            rejected = []
             for case in cases:
+                rejection = self.backend_rejects(case, target)
+                if rejection is not None:
+                    rejected.append(rejection)
+                    continue
                 outcome.sample = case.describe()
                 try:
                     result = self._one(check, case, target)
@@ -952,7 +957,13 @@ class Session:
                             outcome.notes.append(n)
                 worst = max(worst, result or 0.0)
                 outcome.examples += 1
-            if outcome.status == "pass":
+            if rejected:
+                outcome.notes.append(f"{len(rejected)} sample(s) rejected by the backend's "
+                                     f"own function ({rejected[0]})")
+            if outcome.status == "pass" and not outcome.examples and rejected:
+                outcome.status = "skip"
+                outcome.message = f"the backend's own function rejects every sample: {rejected[0]}"
+            elif outcome.status == "pass":
                 outcome.sample = None
                 outcome.message = f"{outcome.examples} example(s)"
             outcome.error = worst
@@ -969,6 +980,20 @@ class Session:
                     outcome.status = "xpass"
                     outcome.message = f"expected to fail ({reason}) but passed"
         return outcome
+
+    def backend_rejects(self, case: Case, target) -> str | None:
+        """Why the backend's own function raises on ``case`` (then the sample is skipped)."""
+        cache = self._scope(case.info)
+        key = ("rejects", target.name, case.dtype, case.index)
+        if key not in cache:
+            ours = self.ours(case, target)
+            try:
+                ours.run([target.asarray(a) for a in case.inputs], ns=target.xp,
+                         convert=target.asarray)
+                cache[key] = None
+            except Exception as exc:
+                cache[key] = f"{type(exc).__name__}: {exc}"
+        return cache[key]
 
     def _skip_reason(self, info: OpInfo, target, dtype: str, check: str) -> str | None:
         if not target.available:
