@@ -21,7 +21,8 @@ from .._op import Op, nondifferentiable
 
 def _no_derivative(name: str) -> Op:
     """Recorded, with no rule: a backward or JVP through its values raises."""
-    return Op(name, "any", vjp={}, jvp={}, saves=False)
+    # uses_out: the tape fills the cotangents of the other outputs with zeros like them
+    return Op(name, "any", vjp={}, jvp={}, saves=False, uses_out=True)
 
 
 SET_OPS: tuple[Op, ...] = (
