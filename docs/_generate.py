@@ -1,0 +1,252 @@
+"""Pages generated at build time from the installed code (called by ``conf.py``).
+
+Each writer returns reStructuredText; :func:`main` writes it into
+``docs/_generated/`` only when it changed.  Nothing here may fail the build
+because an optional piece (a library, a report, benchmark outputs) is absent:
+the page then says how to produce it.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib
+import inspect
+import os
+import sys
+import traceback
+
+
+def _escape(text: str) -> str:
+    """Plain text safe inside reStructuredText (tables, paragraphs)."""
+    text = " ".join(str(text).split())
+    for ch in "\\*`|_[]<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _list_table(header, rows, widths=None) -> str:
+    lines = [".. list-table::", "   :header-rows: 1"]
+    if widths:
+        lines.append(f"   :widths: {' '.join(str(w) for w in widths)}")
+    lines.append("")
+    for row in [header, *rows]:
+        for i, cell in enumerate(row):
+            lines.append(("   * - " if i == 0 else "     - ") + (cell or "\\ "))
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# API: the transforms that exist
+# ---------------------------------------------------------------------------
+
+def transforms_page() -> str:
+    import arrayapi_autograd as aa
+
+    skip = {"Array", "Namespace", "namespace", "autograd", "no_grad", "enable_grad",
+            "stop_gradient"}
+    names = [n for n in getattr(aa, "__all__", ()) if n not in skip and hasattr(aa, n)]
+    if not names:
+        return "No function transforms are exported yet.\n"
+    out = []
+    for name in names:
+        obj = getattr(aa, name)
+        kind = "autoclass" if inspect.isclass(obj) else "autofunction"
+        members = "\n   :members:" if kind == "autoclass" else ""
+        out.append(f".. {kind}:: arrayapi_autograd.{name}{members}\n")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# The op tables
+# ---------------------------------------------------------------------------
+
+_SECTIONS = [
+    ("Creation functions", "_creation_functions", "CREATION_OPS"),
+    ("Data type functions", "_data_type_functions", "DATA_TYPE_OPS"),
+    ("Element-wise functions", "_elementwise_functions", "ELEMENTWISE_OPS"),
+    ("Indexing functions", "_indexing_functions", "INDEXING_OPS"),
+    ("Linear algebra functions", "_linear_algebra_functions", "LINEAR_ALGEBRA_OPS"),
+    ("Manipulation functions", "_manipulation_functions", "MANIPULATION_OPS"),
+    ("Searching functions", "_searching_functions", "SEARCHING_OPS"),
+    ("Set functions", "_set_functions", "SET_OPS"),
+    ("Sorting functions", "_sorting_functions", "SORTING_OPS"),
+    ("Statistical functions", "_statistical_functions", "STATISTICAL_OPS"),
+    ("Utility functions", "_utility_functions", "UTILITY_OPS"),
+    ("linalg extension", "linalg", "LINALG_OPS"),
+    ("fft extension", "fft", "FFT_OPS"),
+    ("Array object (operators, indexing)", "_array_methods", "ARRAY_METHOD_OPS"),
+]
+
+
+def _differentiable_in(op) -> str:
+    if not op.differentiable:
+        return "not recorded"
+    if isinstance(op.vjp, dict):
+        return ", ".join(f"``{p}``" for p in op.vjp) or "none"
+    if callable(op.vjp):
+        return ", ".join(f"``{p}``" for p in op.arrays) or "none"
+    return "no rule"
+
+
+def ops_page() -> str:
+    out = []
+    for title, module_name, attr in _SECTIONS:
+        try:
+            module = importlib.import_module(f"arrayapi_autograd.ops.{module_name}")
+            ops = getattr(module, attr)
+        except (ImportError, AttributeError):
+            continue
+        ops = [op for op in ops if not op.name.rpartition(".")[2].startswith("_")]
+        if not ops:
+            continue
+        out.append(f"{title}\n{'-' * len(title)}\n")
+        doc = (module.__doc__ or "").strip().split("\n\n")[0]
+        if doc:
+            out.append(_escape(doc) + "\n")
+        rows = [[f"``{op.name}``", _escape(op.dtypes), _differentiable_in(op),
+                 f"``{op.signature}``"] for op in ops]
+        out.append(_list_table(["function", "dtypes", "differentiable in", "signature"],
+                               rows, widths=[20, 20, 20, 40]))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# Third-party libraries
+# ---------------------------------------------------------------------------
+
+_MARK = {"ok": "yes"}
+
+
+def _cell(outcome) -> str:
+    if outcome.status == "ok":
+        return "yes"
+    return "no: " + _escape(outcome.status)
+
+
+def compat_page(root: str) -> str:
+    sys.path.insert(0, os.path.join(root, "tests", "integration"))
+    try:
+        import _cases
+    except Exception as exc:  # pragma: no cover - a broken checkout
+        return f"The integration cases could not be loaded: {_escape(exc)}\n"
+    finally:
+        sys.path.pop(0)
+    backends = []
+    for b in _cases.BACKENDS:
+        try:
+            importlib.import_module(b)
+            backends.append(b)
+        except ImportError:
+            pass
+    try:
+        import torch  # noqa: F401  (the reference)
+    except ImportError:
+        return "PyTorch (the reference) is not installed: no table.\n"
+    out = []
+    libraries = {"scipy": "SciPy", "array-api-extra": "array-api-extra",
+                 "scikit-learn": "scikit-learn"}
+    versions = []
+    for lib, title in libraries.items():
+        module = {"scipy": "scipy", "array-api-extra": "array_api_extra",
+                  "scikit-learn": "sklearn"}[lib]
+        try:
+            versions.append(f"{title} {importlib.import_module(module).__version__}")
+        except ImportError:
+            out.append(f"{title} is not installed: its cases were not run.\n")
+            continue
+        rows = []
+        for case in _cases.cases(lib):
+            outcomes = {b: _cases.run(case, b) for b in backends}
+            notes = case.why
+            if not notes:
+                bad = [(b, o) for b, o in outcomes.items() if o.status != "ok"]
+                if bad:
+                    b, o = bad[0]
+                    notes = o.detail.split("\n")[0][:200]
+                    if o.status.startswith("missing"):
+                        notes = f"our namespace lacks {o.status.split(': ')[1]}"
+            call = f" (``{case.call}``)" if case.call else ""
+            rows.append([f"``{case.name}``{call}",
+                         *[_cell(outcomes[b]) for b in backends], _escape(notes)])
+        out.append(f"{title}\n{'-' * len(title)}\n")
+        out.append(_list_table(["function", *backends, "why not"], rows,
+                               widths=[34] + [11] * len(backends) + [33]))
+    import platform
+
+    out.insert(0, "Generated when these pages were built, with "
+               + ", ".join(versions + [f"Python {platform.python_version()}"]) + ".\n")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# Conformance report and benchmarks (written by other tools)
+# ---------------------------------------------------------------------------
+
+def conformance_page(root: str) -> str:
+    path = os.path.join(root, "conformance-report.md")
+    if not os.path.exists(path):
+        return ("No conformance report was found when these pages were built.  Generate "
+                "it from the repository root with::\n\n    python -m conformance_tests\n\n"
+                "which writes ``conformance-report.md`` (and ``.json``); rebuild the "
+                "documentation to include it here.\n")
+    return ("The report ``conformance-report.md`` as found at build time:\n\n"
+            f".. literalinclude:: {os.path.relpath(path, os.path.join(root, 'docs', '_generated'))}\n"
+            "   :language: markdown\n")
+
+
+def benchmarks_page(root: str) -> str:
+    folder = os.path.join(root, "docs", "benchmarks")
+    files = sorted(glob.glob(os.path.join(folder, "*")))
+    files = [f for f in files if os.path.isfile(f)]
+    if not files:
+        return ("No benchmark outputs were found in ``docs/benchmarks/`` when these pages "
+                "were built.  Run ``python -m benchmarks`` from the repository root to "
+                "produce them.\n")
+    gen = os.path.join(root, "docs", "_generated")
+    out = []
+    for path in files:
+        rel = os.path.relpath(path, gen)
+        name = os.path.basename(path)
+        ext = os.path.splitext(name)[1].lower()
+        if ext in (".png", ".svg", ".jpg", ".jpeg", ".gif"):
+            out.append(f".. image:: {rel}\n   :alt: {name}\n")
+        elif ext == ".rst":
+            out.append(f".. include:: {rel}\n")
+        elif ext == ".csv":
+            out.append(f"``{name}``:\n\n.. csv-table::\n   :file: {rel}\n   :header-rows: 1\n")
+        elif ext in (".md", ".txt", ".json"):
+            lang = {".md": "markdown", ".json": "json"}.get(ext, "text")
+            out.append(f"``{name}``:\n\n.. literalinclude:: {rel}\n   :language: {lang}\n")
+    return "\n".join(out) or "The benchmark outputs are in formats these pages do not show.\n"
+
+
+# ---------------------------------------------------------------------------
+
+def _write(path: str, text: str) -> None:
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def main(out_dir: str, root: str) -> list:
+    """Write every page; returns the error reports of pages that failed."""
+    failures = []
+    os.makedirs(out_dir, exist_ok=True)
+    pages = {
+        "transforms.rst": transforms_page,
+        "ops.rst": ops_page,
+        "compat.rst": lambda: compat_page(root),
+        "conformance.rst": lambda: conformance_page(root),
+        "benchmarks.rst": lambda: benchmarks_page(root),
+    }
+    for name, make in pages.items():
+        try:
+            text = make()
+        except Exception:  # reported as a Sphinx warning by conf.py (an error under -W)
+            failures.append(f"{name}: {traceback.format_exc()}")
+            text = "This page could not be generated.\n"
+        _write(os.path.join(out_dir, name), text)
+    return failures
