@@ -496,6 +496,8 @@ def _track(op, ns, primals, params, out):
     if node is not None:
         node.multi = multi
     _forward_tangents(op, ns, primals, params, results, differentiable, multi)
+    if node is not None and op.uses_out and any(r._tangents for r in results):
+        node.out_tangents = tuple(r._tangents for r in results)
     if multi:
         return ns._rebuild(out, results)
     return results[0]

@@ -90,7 +90,7 @@ class Node:
     """
 
     __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "n_out",
-                 "multi", "saved", "hooks", "__weakref__")
+                 "multi", "saved", "hooks", "out_tangents", "__weakref__")
 
     def __init__(self, op, ns, primals, params, edges, out, n_out, saved):
         self.op = op
@@ -104,6 +104,9 @@ class Node:
         self.multi = n_out != 1
         self.saved = saved
         self.hooks = None
+        # forward-mode tangents of the saved outputs, so that a rule reading
+        # ``out`` under an open jvp level (forward-over-reverse) sees them
+        self.out_tangents = None
 
     def __repr__(self):
         return f"<Node {self.op.name} #{self.seq}>"
@@ -112,6 +115,7 @@ class Node:
         """Free the saved values; a later backward through this node raises."""
         self.primals = None
         self.out = None
+        self.out_tangents = None
         self.saved = ()
 
     def vjp(self, cts: list) -> list:
@@ -162,12 +166,15 @@ class Node:
         if self.out is None:
             return None
         if not self.multi:
-            return _ao.Array._from_node(self.out[0], self.ns, self, 0)
+            return _ao.Array._from_node(self.out[0], self.ns, self, 0, None,
+                                        self.out_tangents[0] if self.out_tangents else None)
         return self._unpack_all_outputs()
 
     def _unpack_all_outputs(self):
         out = self.out
-        return tuple(_ao.Array._from_node(o, self.ns, self, i) for i, o in enumerate(out))
+        tangents = self.out_tangents or (None,) * len(out)
+        return tuple(_ao.Array._from_node(o, self.ns, self, i, None, t)
+                     for i, (o, t) in enumerate(zip(out, tangents)))
 
 
 def fit_cotangent(ns, ct, shape, dtype):
