@@ -360,8 +360,7 @@ class Array:
                 raise _errors.leaf_inplace(self)
             old = self._snapshot(share_version=False)
             new = _call(_ix.SETITEM, _ix.setitem_forward, ns, (old, value), {"key": key})
-            self._data, self._node, self._index = new._data, new._node, new._index
-            self._tangents = new._tangents
+            _assign_inplace(self, new)
         else:
             self._data = _ix.setitem_forward(self._data, _unwrap(value, ns), key)
         self._version[0] += 1
@@ -379,6 +378,28 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def _assign_inplace(array, new) -> None:
+    """Make ``array`` hold ``new`` after a recorded in-place update.
+
+    An array made by basic indexing is a view of its base: the update is
+    written through to the base first (recorded there too), so the base sees
+    it and gradients flow through it, as PyTorch's view rebasing does.  Other
+    views (``reshape``, ``permute_dims``...) are updated functionally: their
+    base keeps its values (see docs, in-place rules).
+    """
+    from .ops import _array_methods as _ix
+
+    node = array._node
+    if isinstance(node, _tape.Node) and node.op is _ix.GETITEM and node.primals is not None:
+        key = node.params["key"]
+        base = node.primals[0]
+        if isinstance(base, Array) and not _ix._has_array(key):
+            base[key] = new
+            new = base[key]
+    array._data, array._node, array._index = new._data, new._node, new._index
+    array._tangents = new._tangents
 
 
 def _unwrap(value, ns):
@@ -642,8 +663,7 @@ def _inplace(name, pyop, ipyop):
                 raise _errors.inplace_shape_change(name, self.shape, new.shape)
             if new.dtype != self.dtype:
                 new = ns.astype(new, self.dtype)
-            self._data, self._node, self._index = new._data, new._node, new._index
-            self._tangents = new._tangents
+            _assign_inplace(self, new)
         else:
             self._data = ipyop(self._data, _unwrap(other, ns))
         self._version[0] += 1

@@ -458,8 +458,18 @@ def _imul_broadcast(xp, v, w):
     return m
 
 
+def _inplace_through_a_view(xp, v, w):
+    # a basic-indexing view writes through to its base, as PyTorch rebases views
+    m = v * 2.0
+    s = m[0:2]
+    s += w[1:3] * 10.0
+    s[1] = 7.0 * w[0]
+    return m * m
+
+
 @pytest.mark.parametrize("fn", [_setitem_basic, _setitem_broadcast, _setitem_boolean, _iadd,
-                                _imul_broadcast], ids=lambda f: f.__name__.strip("_"))
+                                _imul_broadcast, _inplace_through_a_view],
+                         ids=lambda f: f.__name__.strip("_"))
 def test_inplace_updates_on_graph_arrays_match_torch(xp, fn):
     # gradients flow to the values kept and to the values written
     grads = assert_matches_torch(xp, fn, [0.5, -1.0, 2.0, 0.25], [3.0, -2.0, 0.5, 1.5])
