@@ -157,17 +157,23 @@ def compat_page(root: str) -> str:
         rows = []
         for case in _cases.cases(lib):
             outcomes = {b: _cases.run(case, b) for b in backends}
-            notes = case.why
-            if not notes:
+            notes = _escape(case.why)
+            bugs = {_cases.known_bug(case, b) for b, o in outcomes.items() if o.status != "ok"}
+            bugs.discard(None)
+            if bugs:
+                notes = (notes + "; " if notes else "") + "known defect of ours (on " + \
+                    ", ".join(b for b, o in outcomes.items() if _cases.known_bug(case, b)
+                              and o.status != "ok") + "): " + _escape(" / ".join(sorted(bugs)))
+            elif not notes:
                 bad = [(b, o) for b, o in outcomes.items() if o.status != "ok"]
                 if bad:
                     b, o = bad[0]
-                    notes = o.detail.split("\n")[0][:200]
+                    notes = _escape(o.detail.split("\n")[0][:200])
                     if o.status.startswith("missing"):
-                        notes = f"our namespace lacks {o.status.split(': ')[1]}"
+                        notes = f"our namespace lacks ``{o.status.split(': ')[1]}``"
             call = f" (``{case.call}``)" if case.call else ""
             rows.append([f"``{case.name}``{call}",
-                         *[_cell(outcomes[b]) for b in backends], _escape(notes)])
+                         *[_cell(outcomes[b]) for b in backends], notes])
         out.append(f"{title}\n{'-' * len(title)}\n")
         out.append(_list_table(["function", *backends, "why not"], rows,
                                widths=[34] + [11] * len(backends) + [33]))

@@ -65,6 +65,11 @@ class Case:
         The expected :class:`Outcome` status, per backend when a dict.
     why : str
         Why the status is not ``"ok"`` (shown in the documentation table).
+    call : str
+        How the function is called, when it matters (shown next to the name).
+    reference : callable, optional
+        A torch function giving the reference instead of ``fn`` on torch tensors, for
+        library code whose own torch path cannot be differentiated.
     """
 
     library: str
@@ -75,6 +80,8 @@ class Case:
     expect: str | dict = "ok"
     why: str = ""
     call: str = ""
+    reference: Callable | None = None
+
 
     def expected(self, backend: str) -> str:
         if isinstance(self.expect, dict):
@@ -148,10 +155,12 @@ def _scipy_cases():
         Case("scipy", "scipy.stats.pmean", lambda x: st.pmean(x, 2.5, axis=0),
              domain=_positive, call="p=2.5"),
         Case("scipy", "scipy.stats.entropy", lambda x: st.entropy(x, axis=0),
-             domain=_positive),
+             domain=_positive, expect="converts to NumPy",
+             why="calls scipy.special.entr, compiled code reached through numpy.asarray"),
         Case("scipy", "scipy.integrate.trapezoid", lambda y: si.trapezoid(y, axis=0)),
         Case("scipy", "scipy.integrate.simpson", lambda y: si.simpson(y, axis=0),
-             shapes=((5, 3),)),
+             shapes=((5, 3),), expect="converts to NumPy",
+             why="NumPy-only in this SciPy: it starts with y = np.asarray(y)"),
     ]
 
 
@@ -180,7 +189,10 @@ def _xpx_cases():
         Case("array-api-extra", "xpx.nanmean", lambda x: xpx.nanmean(x, axis=0)),
         Case("array-api-extra", "xpx.nanmax", lambda x: xpx.nanmax(x, axis=0)),
         Case("array-api-extra", "xpx.partition", lambda x: xpx.partition(x, 1, axis=0),
-             call="kth=1"),
+             call="kth=1",
+             # its torch path writes in place into a saved mask, so torch.autograd
+             # cannot differentiate it; the generic path sorts, so compare with sort
+             reference=lambda x: __import__("torch").sort(x, dim=0).values),
     ]
 
 
@@ -257,6 +269,41 @@ def cases(library: str | None = None) -> list:
     return out
 
 
+# Known defects of ours that a case exposes.  The tests mark them strict xfail (a fix is
+# noticed, and its entry must then be removed); the documentation table shows them.
+_OUT_SAVED = ("our '{op}' rule saves its output, which PyTorch's does not; the library then "
+              "updates that output in place and our version check fires where torch.autograd "
+              "differentiates")
+_NONE_KEY = ("the VJP of __getitem__ writes the cotangent with a key containing None "
+             "(x[:, None]), which array-api-strict's __setitem__ rejects")
+KNOWN_BUGS: dict = {
+    ("scipy.special.logsumexp[axis=1]", "*"):
+        "asarray(x, copy=True) of a recorded array goes through astype, whose record has "
+        "view=True, so the copy shares x's version counter: SciPy's in-place write into "
+        "the copy bumps the version of the input saved by max",
+    ("scipy.stats.moment[order=3]", "*"): _OUT_SAVED.format(op="pow"),
+    ("scipy.stats.skew", "*"): _OUT_SAVED.format(op="pow"),
+    ("scipy.stats.variation", "*"):
+        "our 'copysign' rule saves x2, which PyTorch's does not; SciPy then writes into "
+        "that array in place and our version check fires",
+    ("sklearn.metrics.pairwise.rbf_kernel", "*"): _OUT_SAVED.format(op="maximum"),
+    ("xpx.at[multiply]", "*"):
+        "wrong gradient: t = x[1:3, :]; t *= v; x[1:3, :] = t. The functional in-place "
+        "multiply snapshots t with a fresh version counter, and the following setitem "
+        "writes into the buffer t's saved value aliases, so the VJP for v reads x*v "
+        "instead of x (no version error is raised)",
+    ("sklearn.metrics.pairwise.cosine_similarity", "array_api_strict"): _NONE_KEY,
+    ("sklearn.metrics.pairwise.euclidean_distances", "array_api_strict"): _NONE_KEY,
+    ("sklearn.preprocessing.normalize", "array_api_strict"): _NONE_KEY,
+}
+
+
+
+def known_bug(case: Case, backend: str) -> str | None:
+    """The reason of a known defect of ours for this case and backend, if any."""
+    return KNOWN_BUGS.get((case.id, backend)) or KNOWN_BUGS.get((case.id, "*"))
+
+
 # ---------------------------------------------------------------------------
 # The runner
 # ---------------------------------------------------------------------------
@@ -286,7 +333,7 @@ def reference(case: Case):
 
     arrays, rng = _samples(case)
     tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
-    y = _first(case.fn(*tensors))
+    y = _first((case.reference or case.fn)(*tensors))
     if not isinstance(y, torch.Tensor):
         return y, None, None
     ct = rng.standard_normal(tuple(y.shape))

@@ -17,15 +17,11 @@ import _cases
 
 pytest.importorskip("torch", reason="the reference gradients come from torch.autograd")
 
-# Known defects of ours that a case exposes (each checked: xfail is strict, so a fix is
-# noticed and the entry must then be removed).
-KNOWN_BUGS: dict = {}
-
 PARAMS = []
 for case in _cases.cases():
     for backend in _cases.BACKENDS:
         marks = []
-        reason = KNOWN_BUGS.get((case.id, backend)) or KNOWN_BUGS.get((case.id, "*"))
+        reason = _cases.known_bug(case, backend)
         if reason:
             marks.append(pytest.mark.xfail(reason=reason, strict=True))
         PARAMS.append(pytest.param(case, backend, id=f"{case.id}-{backend}", marks=marks))
