@@ -289,7 +289,7 @@ def test_argnums_tuple_and_scalars(ns):
     def xp_sum(a):
         return _xp(a).sum(a)
 
-    x = ns.asarray([1.0, 2.0])
+    x = ns.asarray([1.0, 2.0], dtype=ns.float64)
     gx, gs = ag.grad(f, argnums=(0, 1))(x, 3.0, x)
     np.testing.assert_allclose(to_numpy(gx), [3.0, 6.0])
     assert gs.shape == () and float(gs) == 5.0
@@ -302,7 +302,7 @@ def test_has_aux(ns):
         y = ns.sin(x)
         return ns.sum(y), {"y": y}
 
-    x = ns.asarray([0.5, 1.0])
+    x = ns.asarray([0.5, 1.0], dtype=ns.float64)
     g, aux = ag.grad(f, has_aux=True)(x)
     np.testing.assert_allclose(to_numpy(g), np.cos([0.5, 1.0]))
     np.testing.assert_allclose(to_numpy(aux["y"]), np.sin([0.5, 1.0]))
@@ -310,11 +310,11 @@ def test_has_aux(ns):
     (value, aux2), g2 = ag.value_and_grad(f, has_aux=True)(x)
     np.testing.assert_allclose(float(value), np.sin([0.5, 1.0]).sum())
     out, vjp_fn, aux3 = ag.vjp(f, x, has_aux=True)
-    np.testing.assert_allclose(to_numpy(vjp_fn(ns.asarray(2.0))[0]), 2 * np.cos([0.5, 1.0]))
+    np.testing.assert_allclose(to_numpy(vjp_fn(ns.asarray(2.0, dtype=ns.float64))[0]), 2 * np.cos([0.5, 1.0]))
 
 
 def test_grad_errors(ns):
-    x = ns.asarray([1.0, 2.0])
+    x = ns.asarray([1.0, 2.0], dtype=ns.float64)
     with pytest.raises(ValueError, match="0-d"):
         ag.grad(lambda x: x * 2)(x)
     with pytest.raises(TypeError, match="real-valued"):
@@ -332,14 +332,14 @@ def test_grad_errors(ns):
 
 
 def test_unused_input_and_constant_output(ns):
-    x = ns.asarray([1.0, 2.0])
-    gx, gy = ag.grad(lambda x, y: ns.sum(x * x), argnums=(0, 1))(x, ns.asarray(3.0))
+    x = ns.asarray([1.0, 2.0], dtype=ns.float64)
+    gx, gy = ag.grad(lambda x, y: ns.sum(x * x), argnums=(0, 1))(x, ns.asarray(3.0, dtype=ns.float64))
     assert float(gy) == 0.0
     np.testing.assert_allclose(to_numpy(ag.grad(lambda x: 1.5)(x)), [0.0, 0.0])
 
 
 def test_user_grads_untouched_and_graph_kept(ns):
-    x = ns.asarray([0.5, 1.5])
+    x = ns.asarray([0.5, 1.5], dtype=ns.float64)
     x.requires_grad_()
     y = x * 2.0
     g = ag.grad(lambda z: ns.sum(z ** 3))(y)
@@ -351,7 +351,7 @@ def test_user_grads_untouched_and_graph_kept(ns):
 
 
 def test_grad_of_intermediate_is_differentiable(ns):
-    x = ns.asarray([0.5, 1.5])
+    x = ns.asarray([0.5, 1.5], dtype=ns.float64)
     x.requires_grad_()
     y = x * 2.0
     g = ag.grad(lambda z: ns.sum(ns.sin(z) * z))(y)
@@ -359,15 +359,15 @@ def test_grad_of_intermediate_is_differentiable(ns):
     xv, yv = np.array([0.5, 1.5]), 2 * np.array([0.5, 1.5])
     np.testing.assert_allclose(to_numpy(x.grad), 2 * (2 * np.cos(yv) - yv * np.sin(yv)))
     # closures over arrays that require a gradient stay differentiable too
-    w = ns.asarray(0.7)
+    w = ns.asarray(0.7, dtype=ns.float64)
     w.requires_grad_()
-    gw = ag.grad(lambda z: ns.sum(w * z ** 2))(ns.asarray([1.0, 2.0]))
+    gw = ag.grad(lambda z: ns.sum(w * z ** 2))(ns.asarray([1.0, 2.0], dtype=ns.float64))
     (dw,) = autograd.grad(ns.sum(gw), [w])
     np.testing.assert_allclose(float(dw), 2 * 3.0)
 
 
 def test_nested_grad_third_derivative(ns):
-    x = ns.asarray(0.7)
+    x = ns.asarray(0.7, dtype=ns.float64)
     d3 = ag.grad(ag.grad(ag.grad(ns.sin)))(x)
     np.testing.assert_allclose(float(d3), -math.cos(0.7))
     d4 = ag.grad(ag.grad(ag.grad(ag.grad(ns.sin))))(x)
@@ -394,12 +394,12 @@ def test_mixing_forward_and_reverse(ns):
 
 
 def test_jvp_scalar_and_structure(ns):
-    out, t = ag.jvp(lambda a, b: {"s": a * b}, (ns.asarray(2.0), 3.0), (1.0, 0.5))
+    out, t = ag.jvp(lambda a, b: {"s": a * b}, (ns.asarray(2.0, dtype=ns.float64), 3.0), (1.0, 0.5))
     assert float(out["s"]) == 6.0 and float(t["s"]) == 2.0 * 0.5 + 3.0
     with pytest.raises(ValueError, match="structure"):
-        ag.jvp(lambda a: a, (ns.asarray(1.0),), (ns.asarray(1.0), ns.asarray(1.0)))
+        ag.jvp(lambda a: a, (ns.asarray(1.0, dtype=ns.float64),), (ns.asarray(1.0, dtype=ns.float64), ns.asarray(1.0, dtype=ns.float64)))
     with pytest.raises(ValueError, match="shape"):
-        ag.jvp(lambda a: a, (ns.asarray([1.0, 2.0]),), (ns.asarray([1.0]),))
+        ag.jvp(lambda a: a, (ns.asarray([1.0, 2.0], dtype=ns.float64),), (ns.asarray([1.0], dtype=ns.float64),))
 
 
 # ---------------------------------------------------------------------------
@@ -425,7 +425,7 @@ def test_grad_abs_squared_is_two_z(ns):
 
 
 def test_holomorphic(ns):
-    z0 = ns.asarray(0.3 - 0.7j)
+    z0 = ns.asarray(0.3 - 0.7j, dtype=ns.complex128)
     f = lambda z: z * ns.exp(z)  # noqa: E731
     d = ag.grad(f, holomorphic=True)(z0)
     zc = 0.3 - 0.7j
@@ -436,7 +436,7 @@ def test_holomorphic(ns):
                                         grad_outputs=torch.ones((), dtype=torch.complex128))
     np.testing.assert_allclose(complex(d), np.conj(torch_grad.numpy()), rtol=1e-12)
     with pytest.raises(TypeError, match="holomorphic"):
-        ag.grad(lambda x: x * 2.0, holomorphic=True)(ns.asarray(1.0))
+        ag.grad(lambda x: x * 2.0, holomorphic=True)(ns.asarray(1.0, dtype=ns.float64))
 
 
 def test_complex_vjp_and_jvp_match_torch(ns):
@@ -466,6 +466,6 @@ def test_gradcheck_reports_a_wrong_rule(ns):
 
     bad_square.defvjp(lambda x: (x * x, x), lambda x, ct: (3.0 * x * ct,))
     with pytest.raises(ag.GradcheckError, match="reverse-mode.*input 0, output 0"):
-        ag.gradcheck(bad_square, (ns.asarray([0.5, 1.0]),), check_forward_ad=False)
+        ag.gradcheck(bad_square, (ns.asarray([0.5, 1.0], dtype=ns.float64),), check_forward_ad=False)
     with pytest.raises(TypeError, match="float64"):
         ag.gradcheck(ns.sin, (ns.asarray([1.0], dtype=ns.float32),))
