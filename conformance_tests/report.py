@@ -1,0 +1,274 @@
+"""``python -m conformance_tests``: run the checks and write the op x backend report.
+
+Usage::
+
+    python -m conformance_tests [--ops NAMES] [--backend NAME]... [--dtype NAME]...
+                                [--checks NAMES] [--max-examples N] [--output DIR]
+
+``--ops`` takes comma-separated names or globs (``'sin,linalg.*'``);
+``--backend`` is repeatable and takes a known backend (``numpy``, ``torch``,
+``array_api_strict``, ``cupy``, ``torch-cuda``) or the module name of any
+compliant namespace (``mylib.array_api``), which is wrapped with
+:func:`arrayapi_autograd.namespace`.  By default every known backend is tried;
+those that cannot run here (no GPU) are listed with the reason.
+
+The run prints a progress bar, then a table with one row per op and one column
+per backend: a pass shows the worst relative error against PyTorch over the
+VJP, JVP and second-order checks; a failure names the failing checks and dtypes.
+Every failure (op, backend, dtype, check, message and input), skip and expected
+failure is listed after the table.  The same report is written to
+``conformance-report.md`` and, with every outcome, to ``conformance-report.json``
+in ``--output`` (default: the current directory).  The exit status is 1 when
+any check fails (or an expected failure passes), else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import sys
+import time
+from collections import defaultdict
+
+from . import backends
+from .checks import CHECKS, Outcome, Session, checks_for, select
+
+REFERENCE_CHECKS = ("vjp", "jvp", "grad2")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance_tests",
+        description="Check arrayapi_autograd's derivatives on every backend against "
+                    "PyTorch's autograd, and write an op x backend report.")
+    parser.add_argument("--ops", default=None,
+                        help="comma-separated op names or globs (default: all)")
+    parser.add_argument("--backend", action="append", default=None,
+                        help="backend name or module name of a compliant namespace; "
+                             "repeatable (default: " + ", ".join(backends.DEFAULT_BACKENDS)
+                             + ")")
+    parser.add_argument("--dtype", action="append", default=None,
+                        help="only this dtype (float64, float32, complex128...); repeatable")
+    parser.add_argument("--checks", default=None,
+                        help="comma-separated checks among " + ", ".join(CHECKS))
+    parser.add_argument("--max-examples", type=int, default=5,
+                        help="Hypothesis examples per op (default 5)")
+    parser.add_argument("--output", default=".",
+                        help="directory for conformance-report.md/.json (default: .)")
+    return parser.parse_args(argv)
+
+
+def _split(values) -> list[str] | None:
+    if not values:
+        return None
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def run(infos, targets, session: Session, dtypes=None, only_checks=None, progress=None):
+    """All outcomes for ``infos`` x ``targets`` x dtypes x checks."""
+    units = []
+    for info in infos:
+        for target in targets:
+            if not target.available:  # listed once, under "Backends not run"
+                continue
+            for dtype in info.dtypes:
+                if dtypes and dtype not in dtypes:
+                    continue
+                units.append((info, target, dtype))
+    outcomes: list[Outcome] = []
+    task = progress.add_task("checking", total=len(units)) if progress else None
+    for info, target, dtype in units:
+        if progress:
+            progress.update(task, description=f"{info.name} [{target.name}, {dtype}]")
+        for check in checks_for(info, dtype):
+            if only_checks and check not in only_checks:
+                continue
+            if check == "backends" and target is session.baseline:
+                continue
+            outcomes.append(session.run(info, target, dtype, check))
+        if progress:
+            progress.advance(task)
+    return outcomes
+
+
+def _cell(outcomes: list[Outcome]) -> tuple[str, str]:
+    """``(text, style)`` summarizing one op on one backend."""
+    failed = [o for o in outcomes if o.failed]
+    if failed:
+        names = sorted({f"{o.check}/{o.dtype}" for o in failed})
+        return "FAIL " + ", ".join(names[:3]) + ("..." if len(names) > 3 else ""), "red"
+    ran = [o for o in outcomes if o.status in ("pass", "xfail")]
+    if not ran:
+        return "skip", "yellow"
+    errors = [o.error for o in outcomes if o.status == "pass" and o.check in REFERENCE_CHECKS
+              and o.error is not None]
+    strict = [o.error for o in outcomes if o.status == "pass" and o.check in REFERENCE_CHECKS
+              and o.error is not None and o.dtype in ("float64", "complex128")]
+    errors = strict or errors  # the float64 error says most about the formula
+    text = "pass"
+    if errors:
+        text += f" {max(errors):.1e}"
+    xfails = sum(o.status == "xfail" for o in outcomes)
+    if xfails:
+        text += f" ({xfails} xfail)"
+    skips = sum(o.status == "skip" for o in outcomes)
+    if skips:
+        text += f" ({skips} skip)"
+    return text, "green"
+
+
+def summarize(outcomes: list[Outcome]) -> dict:
+    counts: dict[str, int] = defaultdict(int)
+    for o in outcomes:
+        counts[o.status] += 1
+    return dict(counts)
+
+
+def _grid(infos, targets, outcomes):
+    by_cell: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by_cell[(o.op, o.backend)].append(o)
+    rows = []
+    for info in infos:
+        rows.append((info.name, [_cell(by_cell.get((info.name, t.name), [])) for t in targets]))
+    return rows
+
+
+def _unavailable(targets) -> list[str]:
+    return [f"{t.name}: {t.reason}" for t in targets if not t.available]
+
+
+def markdown(infos, targets, outcomes, config: dict) -> str:
+    lines = ["# arrayapi_autograd conformance report", ""]
+    lines += [f"- {k}: {v}" for k, v in config.items()]
+    summary = summarize(outcomes)
+    lines += [f"- outcomes: " + ", ".join(f"{v} {k}" for k, v in sorted(summary.items())), ""]
+    lines += ["Cells: `pass` with the worst normwise relative error against PyTorch over the "
+              "VJP, JVP and second-order checks (in float64 or complex128 when they ran); "
+              "`FAIL` with the failing check/dtype pairs.", ""]
+    shown = [t for t in targets if t.available]
+    header = "| op | " + " | ".join(t.name for t in shown) + " |"
+    lines += [header, "|" + "---|" * (len(shown) + 1)]
+    for name, cells in _grid(infos, shown, outcomes):
+        lines.append(f"| `{name}` | " + " | ".join(text for text, _ in cells) + " |")
+    unavailable = _unavailable(targets)
+    if unavailable:
+        lines += ["", "## Backends not run", ""] + [f"- {u}" for u in unavailable]
+    failed = [o for o in outcomes if o.failed]
+    if failed:
+        lines += ["", f"## Failures ({len(failed)})", ""]
+        for o in failed:
+            lines += [f"### {o.op} [{o.backend}, {o.dtype}] {o.check}", "", "```",
+                      o.message, "```", ""]
+            if o.sample:
+                lines += [f"First failing input: `{o.sample}`", ""]
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for o in outcomes:
+        if o.status in ("xfail", "skip") and "unavailable" not in o.message:
+            reasons[f"{o.status}: {o.message.splitlines()[0]}"].append(
+                f"{o.op}/{o.backend}/{o.dtype}/{o.check}")
+    if reasons:
+        lines += ["", "## Skips and expected failures", ""]
+        for reason, where in reasons.items():
+            shown = ", ".join(where[:6]) + (f" and {len(where) - 6} more" if len(where) > 6
+                                             else "")
+            lines.append(f"- {reason} ({shown})")
+    notes: dict[str, list[str]] = defaultdict(list)
+    for o in outcomes:
+        for n in o.notes:
+            notes[n].append(f"{o.op}/{o.backend}/{o.dtype}/{o.check}")
+    if notes:
+        lines += ["", "## Notes", ""]
+        for note, where in notes.items():
+            shown = ", ".join(where[:4]) + (f" and {len(where) - 4} more" if len(where) > 4
+                                             else "")
+            lines.append(f"- {note} ({shown})")
+    return "\n".join(lines) + "\n"
+
+
+def _print_table(console, infos, targets, outcomes) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="arrayapi_autograd conformance (worst relative error vs PyTorch)")
+    width = max([2] + [len(info.name) for info in infos])
+    table.add_column("op", style="bold", no_wrap=True, min_width=width)
+    shown = [t for t in targets if t.available]
+    for t in shown:
+        table.add_column(t.name)
+    for name, cells in _grid(infos, shown, outcomes):
+        table.add_row(escape(name), *(f"[{style}]{escape(text)}[/{style}]"
+                                      for text, style in cells))
+    console.print(table)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
+        TimeElapsedColumn
+
+    from .opinfos import ALL_OPINFOS
+
+    console = Console(stderr=False)
+    infos = select(ALL_OPINFOS, args.ops)
+    names = _split(args.backend) or list(backends.DEFAULT_BACKENDS)
+    targets = [backends.load(name) for name in names]
+    dtypes = _split(args.dtype)
+    only_checks = _split([args.checks]) if args.checks else None
+    if only_checks:
+        unknown = [c for c in only_checks if c not in CHECKS]
+        if unknown:
+            console.print(f"[red]unknown check(s) {unknown}; choose among {CHECKS}")
+            return 2
+    for line in _unavailable(targets):
+        console.print(escape(f"skipping backend {line}"), style="yellow")
+    if not infos:
+        console.print(f"[red]no OpInfo matches --ops {args.ops!r}")
+        return 2
+    session = Session(targets, args.max_examples)
+    start = time.perf_counter()
+    with Progress(TextColumn("{task.description:<48}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        outcomes = run(infos, targets, session, dtypes, only_checks, progress)
+    elapsed = time.perf_counter() - start
+
+    _print_table(console, infos, targets, outcomes)
+    failed = [o for o in outcomes if o.failed]
+    for o in failed:
+        console.print(escape(o.headline()), style="red", highlight=False)
+    summary = summarize(outcomes)
+    console.print(", ".join(f"{v} {k}" for k, v in sorted(summary.items()))
+                  + f" in {elapsed:.1f} s")
+
+    import arrayapi_autograd
+
+    config = {
+        "arrayapi_autograd": arrayapi_autograd.__version__,
+        "python": platform.python_version(),
+        "backends": ", ".join(names),
+        "ops": args.ops or "all",
+        "dtypes": ", ".join(dtypes) if dtypes else "each record's",
+        "checks": ", ".join(only_checks) if only_checks else "all",
+        "max examples": args.max_examples,
+        "seconds": round(elapsed, 1),
+    }
+    os.makedirs(args.output, exist_ok=True)
+    md_path = os.path.join(args.output, "conformance-report.md")
+    json_path = os.path.join(args.output, "conformance-report.json")
+    with open(md_path, "w") as f:
+        f.write(markdown(infos, targets, outcomes, config))
+    with open(json_path, "w") as f:
+        json.dump({"config": config, "summary": summary,
+                   "unavailable_backends": _unavailable(targets),
+                   "results": [dataclasses.asdict(o) for o in outcomes]}, f, indent=1)
+    console.print(f"wrote {md_path} and {json_path}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
