@@ -32,6 +32,14 @@ def _has_array(key) -> bool:
 def _getitem_vjp(ns, ct, x, out, key):
     if _has_array(key):
         return ns._function("_scatter_add")(ct, key=key, shape=x.shape)
+    if isinstance(key, tuple) and any(k is None for k in key):
+        # new axes have size 1 in the cotangent: drop them, and the Nones from the key
+        # (some backends, e.g. array-api-strict, refuse None in __setitem__ keys)
+        key = tuple(k for k in key if k is not None)
+        ct = ns.reshape(ct, tuple(x._data[key].shape))
+    elif key is None:
+        key = ()
+        ct = ns.reshape(ct, x.shape)
     zeros = ns.zeros(x.shape, dtype=ct.dtype, device=ct.device)
     zeros[key] = ct
     return zeros
