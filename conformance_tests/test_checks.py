@@ -1,0 +1,132 @@
+"""Tests of the harness itself: broken rules are caught and reported, nothing crashes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+
+from arrayapi_autograd import Namespace, ops
+from arrayapi_autograd._op import elementwise
+
+from . import backends
+from .checks import Session, checks_for
+from .opinfos._core import OpInfo
+from .report import main
+
+NUMPY = backends.Backend.NUMPY.load()
+TORCH = backends.Backend.TORCH.load()
+
+
+@contextlib.contextmanager
+def broken_sin(which: str):
+    """sin with a derivative 1% off, in its VJP or its JVP only."""
+    op = ops.BY_NAME["sin"]
+    bad = elementwise("sin", "floating-point", d=lambda ns, x, out: ns.cos(x) * 1.01)
+    saved = getattr(op, which)
+    object.__setattr__(op, which, getattr(bad, which))
+    try:
+        yield
+    finally:
+        object.__setattr__(op, which, saved)
+
+
+SIN = OpInfo("sin", dtypes=("float64",))
+
+
+@pytest.mark.parametrize("which, failing", [
+    ("vjp", {"vjp", "jvp", "grad2", "fd"}),  # jvp: the identity <ct, Jt> = <J^T ct, t>
+    ("jvp", {"jvp"}),
+])
+def test_broken_rule_is_reported(which, failing):
+    session = Session([NUMPY, TORCH], max_examples=3)
+    with broken_sin(which):
+        outcomes = {c: session.run(SIN, NUMPY, "float64", c)
+                    for c in checks_for(SIN, "float64")}
+    assert {c for c, o in outcomes.items() if o.failed} == failing
+    o = outcomes[next(iter(sorted(failing)))]
+    assert o.sample and "array(shape=" in o.sample
+    assert o.headline().startswith(f"FAILED sin [numpy, float64] {o.check}:")
+    assert "input:" in o.headline()
+
+
+def test_correct_rule_passes_with_small_errors():
+    session = Session([NUMPY, TORCH], max_examples=3)
+    for check in checks_for(SIN, "float64"):
+        o = session.run(SIN, TORCH, "float64", check)
+        assert o.status == "pass", o.headline()
+        assert o.examples == 3
+        assert o.error is not None and o.error <= 1e-9
+
+
+def test_exception_in_an_op_is_a_failure_not_a_crash():
+    def explode(xp, x):  # only ours raises: the backend's own function accepts the input
+        if isinstance(xp, Namespace):
+            raise ZeroDivisionError("boom")
+        return xp.sin(x)
+
+    info = OpInfo("sin", call=explode, dtypes=("float64",))
+    o = Session([NUMPY], 2).run(info, NUMPY, "float64", "vjp")
+    assert o.status == "fail" and "ZeroDivisionError: boom" in o.message
+
+
+def test_input_the_backend_rejects_is_skipped():
+    def picky(xp, x):
+        return xp.sin(x) if isinstance(xp, Namespace) else 1 / 0
+
+    o = Session([NUMPY], 2).run(OpInfo("sin", call=picky), NUMPY, "float64", "vjp")
+    assert o.status == "skip" and "rejects every sample" in o.message
+
+
+def test_bad_sampler_is_a_failure():
+    info = OpInfo("sin", family="custom", sample=lambda draw: 1 / 0)
+    o = Session([NUMPY], 2).run(info, NUMPY, "float64", "forward")
+    assert o.status == "fail" and "drawing samples failed" in o.message
+
+
+def test_expected_failures():
+    session = Session([NUMPY, TORCH], 2)
+    with broken_sin("vjp"):
+        info = OpInfo("sin", dtypes=("float64",), xfail={"vjp": "known: 1% off"})
+        assert session.run(info, NUMPY, "float64", "vjp").status == "xfail"
+    info = OpInfo("sin", dtypes=("float64",), xfail={"vjp:numpy": "wrongly expected"})
+    assert Session([NUMPY, TORCH], 2).run(info, NUMPY, "float64", "vjp").status == "xpass"
+
+
+def test_nondifferentiable_record_must_not_record():
+    info = OpInfo("equal", family="binary", differentiable=False)
+    assert Session([NUMPY], 2).run(info, NUMPY, "float64", "not_recorded").status == "pass"
+    # sin is recorded, so a record claiming it is not differentiable fails
+    info = OpInfo("sin", differentiable=False)
+    o = Session([NUMPY], 2).run(info, NUMPY, "float64", "not_recorded")
+    assert o.status == "fail" and "recorded" in o.message
+
+
+def test_unavailable_backend_is_skipped_with_reason():
+    target = backends.load("no_such_module_for_conformance")
+    assert not target.available and "no_such_module_for_conformance" in target.reason
+    o = Session([NUMPY, target], 2).run(SIN, target, "float64", "vjp")
+    assert o.status == "skip" and "unavailable" in o.message
+
+
+def test_report_cli(tmp_path):
+    # a module name that is no enum member: loaded as a third-party namespace
+    code = main(["--ops", "__neg__,sin", "--backend", "numpy", "--backend",
+                 "array_api_compat.numpy", "--max-examples", "2", "--dtype", "float64",
+                 "--output", str(tmp_path)])
+    assert code == 0
+    report = json.loads((tmp_path / "conformance-report.json").read_text())
+    assert {r["backend"] for r in report["results"]} == {"numpy", "array_api_compat.numpy"}
+    assert all(r["status"] == "pass" for r in report["results"])
+    text = (tmp_path / "conformance-report.md").read_text()
+    assert "| `sin` |" in text and "| `__neg__` |" in text
+
+
+def test_report_cli_fails_on_broken_rule(tmp_path):
+    with broken_sin("vjp"):
+        code = main(["--ops", "sin", "--backend", "numpy", "--max-examples", "2",
+                     "--dtype", "float64", "--checks", "vjp", "--output", str(tmp_path)])
+    assert code == 1
+    text = (tmp_path / "conformance-report.md").read_text()
+    assert "### sin [numpy, float64] vjp" in text and "First failing input" in text
