@@ -25,6 +25,7 @@ from . import _tape
 
 _SCALARS = (int, float, complex, bool)
 _EMPTY: dict = {}
+_new = object.__new__
 
 
 class Array:
@@ -462,25 +463,40 @@ def _call(op, forward, ns, primals: tuple, params: dict):
         return _track(op, ns, primals, params, out)
     if op.view and primals and isinstance(primals[0], Array):
         return ns._wrap(out, primals[0]._version)
+    if type(out) is ns._array_type:
+        # ns._wrap(out), inlined: the hot path of every untracked operation
+        result = _new(Array)
+        result._data = out
+        result._ns = ns
+        result._node = None
+        result._index = 0
+        result._version = [0]
+        result._tangents = None
+        return result
     return ns._wrap(out)
 
 
 def _track(op, ns, primals, params, out):
     """Record ``op`` on the tape and propagate forward-mode tangents."""
     multi = isinstance(out, (tuple, list))
-    raw_outs = tuple(out) if multi else (out,)
-    raw_outs = tuple(ns._as_array(o) for o in raw_outs)
     is_float = ns._is_float_dtype
-    differentiable = tuple(is_float(o.dtype) for o in raw_outs)
+    if multi:
+        raw_outs = tuple(ns._as_array(o) for o in out)
+        differentiable = tuple(is_float(o.dtype) for o in raw_outs)
+    else:
+        raw_outs = (out if type(out) is ns._array_type else ns._as_array(out),)
+        differentiable = (is_float(raw_outs[0].dtype),)
     version = primals[0]._version if op.view and isinstance(primals[0], Array) else None
     if not any(differentiable):
         return ns._wrap(out, version)
 
     # Rules compute with wrapped arrays only: constants become wrapped arrays
     # (Python scalars take the output's dtype, as the standard's promotion does).
-    if not all(p is None or isinstance(p, Array) for p in primals):
-        like = raw_outs[differentiable.index(True)]
-        primals = tuple(_as_constant(ns, p, like) for p in primals)
+    for p in primals:
+        if p is not None and not isinstance(p, Array):
+            like = raw_outs[differentiable.index(True)]
+            primals = tuple(_as_constant(ns, p, like) for p in primals)
+            break
 
     node = None
     if _tape.state.recording:
@@ -488,40 +504,64 @@ def _track(op, ns, primals, params, out):
         any_edge = False
         for p in primals:
             if isinstance(p, Array) and p._node is not None:
-                edges.append((p._node, p._index, p.shape, p._data.dtype))
+                data = p._data
+                edges.append((p._node, p._index, tuple(data.shape), data.dtype))
                 any_edge = True
             else:
                 edges.append(None)
         if any_edge:
             saved = []
             if op.saves:
-                names = op.arrays
+                labels = _labels(op)
+                sequence = op.sequence
                 for i, p in enumerate(primals):
                     if isinstance(p, Array):
-                        label = f"argument '{names[0] if op.sequence else names[i]}'"
-                        saved.append((p._version, p._version[0], label, p))
+                        cell = p._version
+                        saved.append((cell, cell[0], labels[0] if sequence else labels[i], p))
             node = _tape.Node(op, ns, tuple(primals), params, tuple(edges),
                               raw_outs if op.uses_out else None, len(raw_outs), ())
-    results = []
-    for i, raw in enumerate(raw_outs):
-        cell = version if version is not None else [0]
-        tracked_out = node is not None and differentiable[i]
-        results.append(Array._from_node(raw, ns, node if tracked_out else None,
-                                        i, cell, None))
+    if multi:
+        results = []
+        for i, raw in enumerate(raw_outs):
+            cell = version if version is not None else [0]
+            tracked_out = node is not None and differentiable[i]
+            results.append(Array._from_node(raw, ns, node if tracked_out else None,
+                                            i, cell, None))
+    else:
+        results = [Array._from_node(raw_outs[0], ns, node, 0,
+                                    version if version is not None else [0], None)]
     if node is not None:
         if op.saves:
             node.saved = tuple(saved)
         if op.uses_out:
             node.saved = node.saved + tuple(
                 (r._version, r._version[0], "its output", None) for r in results)
-    if node is not None:
         node.multi = multi
-    _forward_tangents(op, ns, primals, params, results, differentiable, multi)
-    if node is not None and op.uses_out and any(r._tangents for r in results):
-        node.out_tangents = tuple(r._tangents for r in results)
+    for p in primals:
+        if isinstance(p, Array) and p._tangents:
+            _forward_tangents(op, ns, primals, params, results, differentiable, multi)
+            if node is not None and op.uses_out:
+                # rules reading ``out`` need its tangents (forward-over-reverse)
+                node.out_tangents = tuple(r._tangents for r in results)
+            break
     if multi:
         return ns._rebuild(out, results)
     return results[0]
+
+
+_LABELS: dict = {}
+
+
+def _labels(op) -> tuple:
+    """Per array parameter of ``op``, its label in version-check messages (built once)."""
+    entry = _LABELS.get(id(op))
+    if entry is None or entry[0] is not op:
+        names = op.arrays
+        entry = _LABELS[id(op)] = (op, tuple(f"argument '{n}'" for n in names))
+    return entry[1]
+
+
+_CONSTANTS: dict = {}
 
 
 def _as_constant(ns, p, like):
@@ -530,10 +570,26 @@ def _as_constant(ns, p, like):
         return p
     if isinstance(p, _SCALARS):
         dtype = like.dtype
+        # Non-zero real Python scalars are converted once per namespace, dtype
+        # and device (zeros keep their sign, NaNs and complex numbers are not
+        # cached); the wrapper around the cached 0-d array is always new.
+        key = None
+        if (type(p) is float or type(p) is int) and p != 0:
+            key = (id(ns), type(p), p, dtype, getattr(like, "device", None))
+            try:
+                raw = _CONSTANTS.get(key)
+            except TypeError:  # an unhashable dtype or device: no caching
+                key = raw = None
+            if raw is not None:
+                return Array._from_node(raw, ns, None, 0)
         if isinstance(p, complex) and not ns._is_complex_dtype(dtype):
             dtype = None
-        return Array._from_node(ns._xp.asarray(p, dtype=dtype, device=ns._device(like)),
-                                ns, None, 0)
+        raw = ns._xp.asarray(p, dtype=dtype, device=ns._device(like))
+        if key is not None:
+            if len(_CONSTANTS) > 1024:
+                _CONSTANTS.clear()
+            _CONSTANTS[key] = raw
+        return Array._from_node(raw, ns, None, 0)
     return Array._from_node(p, ns, None, 0)
 
 
@@ -602,6 +658,9 @@ def _operator_op(name):
     return BY_NAME[name]
 
 
+_OPERANDS = (Array, *_SCALARS)
+
+
 def _binary(name, pyop):
     op = None
 
@@ -609,7 +668,7 @@ def _binary(name, pyop):
         nonlocal op
         if op is None:
             op = _operator_op(name)
-        if not isinstance(other, (Array, *_SCALARS)) and not self._ns._is_backend_array(other):
+        if not isinstance(other, _OPERANDS) and not self._ns._is_backend_array(other):
             return _foreign_operand(self._ns, other)
         return _call(op, pyop, self._ns, (self, other), _EMPTY)
 
@@ -624,7 +683,7 @@ def _reflected(name, pyop):
         nonlocal op
         if op is None:
             op = _operator_op(name)
-        if not isinstance(other, (Array, *_SCALARS)) and not self._ns._is_backend_array(other):
+        if not isinstance(other, _OPERANDS) and not self._ns._is_backend_array(other):
             return _foreign_operand(self._ns, other)
         return _call(op, pyop, self._ns, (other, self), _EMPTY)
 
