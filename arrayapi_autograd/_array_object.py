@@ -310,6 +310,28 @@ class Array:
             return data.astype(dtype)
         return data.copy() if copy else data
 
+    def compute(self, **kwargs):
+        """The values, computed: what the backend's ``compute`` returns, without history.
+
+        For a lazy backend (Dask) this runs the task graph of this array, forward
+        and backward alike (``x.grad.compute()``), and returns Dask's result, a
+        NumPy array; ``kwargs`` go to Dask (``scheduler=...``).  Eager backends
+        have nothing to compute: the backend array itself is returned.  Unlike
+        ``numpy.asarray(x)`` this is allowed on recorded arrays: it is an
+        explicit request for values (like ``y.item()`` in PyTorch).
+
+        Examples
+        --------
+        >>> import arrayapi_autograd.numpy as xp
+        >>> xp.arange(3.0).compute()
+        array([0., 1., 2.])
+        """
+        data = self._data
+        compute = getattr(data, "compute", None)
+        if compute is None:
+            return data
+        return compute(**kwargs)
+
     def __dlpack__(self, **kwargs):
         if self._is_tracked():
             raise _errors.export_recorded_array(self)

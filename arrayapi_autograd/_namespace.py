@@ -132,6 +132,9 @@ class Namespace(types.ModuleType):
         self._xp = xp
         self._backend_name = backend_name
         self._array_type = type(xp.asarray(0.0))
+        self._other_array_types: dict[type, bool] = {}
+        if array_api_compat.is_jax_namespace(xp):
+            _register_jax_pytree()
         self._float_cache: dict = {}
         self._complex_cache: dict = {}
         self.__array_api_version__ = getattr(xp, "__array_api_version__", "2024.12")
@@ -246,11 +249,31 @@ class Namespace(types.ModuleType):
         return tuple(results)
 
     def _is_backend_array(self, obj) -> bool:
-        return isinstance(obj, self._array_type)
+        return isinstance(obj, self._array_type) or self._is_other_array_type(obj)
+
+    def _is_other_array_type(self, obj) -> bool:
+        """Whether ``obj`` is an array of this backend of another type than ``_array_type``.
+
+        JAX traces under ``jax.jit`` with tracer objects that are arrays of
+        ``jax.numpy`` but not of the type ``jnp.asarray(0.0)`` has.  The
+        capability is checked once per type: ``obj`` is ours when its array
+        API namespace is this backend's.
+        """
+        kind = type(obj)
+        known = self._other_array_types.get(kind)
+        if known is None:
+            known = False
+            if not isinstance(obj, Array) and hasattr(obj, "__array_namespace__"):
+                try:
+                    known = array_api_compat.array_namespace(obj) is self._xp
+                except Exception:
+                    known = False
+            self._other_array_types[kind] = known
+        return known
 
     def _check_foreign(self, obj) -> None:
         """Raise unless ``obj`` is an array of this backend (a constant input)."""
-        if isinstance(obj, self._array_type):
+        if isinstance(obj, self._array_type) or self._is_other_array_type(obj):
             return
         if isinstance(obj, Array):
             raise _errors.mixed_namespaces(self, obj._ns)
@@ -286,6 +309,31 @@ class Namespace(types.ModuleType):
 
     def _to_device(self, array, device, stream):
         return self._functions["_to_device"](array, device, stream=stream)
+
+
+def _register_jax_pytree() -> None:
+    """Make :class:`Array` a JAX pytree node, so that ``jax.jit`` and the other JAX
+    transforms take and return wrapped arrays.
+
+    An Array flattens to its backend array (the leaf) with its namespace as the
+    static part; it unflattens without history (a traced function's inputs and
+    outputs are values, as in ``jax.jit``).  Registered once, when the first
+    namespace over ``jax.numpy`` is built.
+    """
+    from jax import tree_util
+
+    global _JAX_REGISTERED
+    with _LOCK:
+        if _JAX_REGISTERED:
+            return
+        tree_util.register_pytree_node(
+            Array,
+            lambda a: ((a._data,), a._ns),
+            lambda ns, children: Array._from_node(children[0], ns, None, 0))
+        _JAX_REGISTERED = True
+
+
+_JAX_REGISTERED = False
 
 
 def _bound_forward(forward, xp):

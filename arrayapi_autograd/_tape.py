@@ -177,6 +177,19 @@ class Node:
                      for i, (o, t) in enumerate(zip(out, tangents)))
 
 
+def same_shape(a: tuple, b: tuple) -> bool:
+    """Whether shapes ``a`` and ``b`` are equal, an unknown size matching an unknown one.
+
+    Lazy backends do not know the sizes that depend on values (a boolean mask,
+    ``unique_values``): the standard writes them ``None``, Dask ``nan``, and
+    ``nan != nan``, so a plain comparison would see two different shapes.
+    """
+    if a == b:
+        return True
+    return len(a) == len(b) and all(
+        m == n or ((m is None or m != m) and (n is None or n != n)) for m, n in zip(a, b))
+
+
 def fit_cotangent(ns, ct, shape, dtype):
     """Sum a cotangent back to a broadcast input's ``shape`` and cast it to ``dtype``.
 
@@ -193,13 +206,13 @@ def fit_cotangent(ns, ct, shape, dtype):
     if not isinstance(ct, _ao.Array):
         ct = ns.asarray(ct, dtype=dtype)
     ct_shape = ct.shape
-    if ct_shape != shape:
+    if ct_shape != shape and not same_shape(ct_shape, shape):
         lead = len(ct_shape) - len(shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and ct_shape[lead + i] != 1)
         if axes:
             ct = ns.sum(ct, axis=axes, keepdims=True)
-        if ct.shape != shape:
+        if not same_shape(ct.shape, shape):
             ct = ns.reshape(ct, shape)
     if ct.dtype != dtype:
         if ns._is_complex_dtype(ct.dtype) and not ns._is_complex_dtype(dtype):
@@ -306,7 +319,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
             else:
                 if not isinstance(ct, _ao.Array):
                     ct = ns.asarray(ct)
-                if ct.shape != head.shape:
+                if not same_shape(ct.shape, head.shape):
                     raise _errors.head_gradient_shape(head, ct)
                 if ct.dtype != head.dtype:
                     ct = ns.astype(ct, head.dtype)

@@ -54,6 +54,8 @@ def _scatter_add_forward(xp, values, *, key, shape):
     total = xp.zeros((size,), dtype=values.dtype, device=device)
     if hasattr(total, "index_add_"):  # in-place indexed addition (PyTorch-like)
         total.index_add_(0, positions, flat)
+    elif hasattr(total, "at"):  # functional indexed addition of immutable arrays (JAX-like)
+        total = total.at[positions].add(flat)
     elif hasattr(getattr(xp, "add", None), "at"):  # unbuffered ufunc addition (NumPy-like)
         xp.add.at(total, positions, flat)
     else:  # only the standard: a one-hot product
