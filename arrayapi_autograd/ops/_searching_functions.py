@@ -15,6 +15,12 @@ from __future__ import annotations
 from .._op import Op, nondifferentiable
 
 
+def _searchsorted_forward(xp, x1, x2, sorter, *, side):
+    # sorter is keyword-only: pass it only when given
+    extra = {} if sorter is None else {"sorter": sorter}
+    return xp.searchsorted(x1, x2, side=side, **extra)
+
+
 def _where_vjp_x1(ns, ct, condition, x1, x2, out):
     return ns.where(condition, ct, ns.zeros_like(ct))
 
@@ -36,5 +42,5 @@ SEARCHING_OPS: tuple[Op, ...] = (
     nondifferentiable("nonzero", "any"),
     nondifferentiable("searchsorted", "real numeric",
                       signature="x1, x2, /, *, side='left', sorter=None",
-                      arrays=("x1", "x2", "sorter")),
+                      arrays=("x1", "x2", "sorter"), forward=_searchsorted_forward),
 )

@@ -1,7 +1,53 @@
-"""OpInfo records for the set section (see _core.py for the fields)."""
+"""OpInfo records for the set section (see _core.py for the fields).
+
+Spec: https://data-apis.org/array-api/latest/API_specification/set_functions.html
+
+PyTorch's ``torch.unique`` has no derivative; ours records ``unique_*`` so that
+a backward through the float ``values`` raises "VJP of 'unique_values' is not
+defined" instead of silently dropping the gradient (see
+``arrayapi_autograd/ops/_set_functions.py``).  Their forward values, and that
+the backward and the JVP raise, are what these records check: the ``vjp`` and
+``jvp`` checks fail on both sides (PyTorch raises too) and are expected
+failures.  ``isin`` returns booleans and is never recorded.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._core import OpInfo, Sample, shape_strategy, values  # noqa: F401
 
-OPINFOS: tuple[OpInfo, ...] = ()
+_NO_DERIVATIVE = {
+    "vjp": "torch.unique has no derivative (not_implemented); ours raises 'VJP of "
+           "unique_* is not defined' by design rather than drop the gradient",
+    "jvp": "torch.unique has no forward derivative; ours raises 'JVP of unique_* is "
+           "not defined' by design",
+}
+
+
+def _with_repeats(draw) -> Sample:
+    """Values rounded to halves, so that repeats occur (0-d and empty included)."""
+    shape = draw(shape_strategy())
+    return Sample((np.asarray(np.round(values(draw, shape) * 2) / 2),))
+
+
+def _isin(draw) -> Sample:
+    x1 = np.asarray(np.round(values(draw, draw(shape_strategy())) * 2) / 2)
+    x2 = np.round(values(draw, (4,)) * 2) / 2
+    # invert=True is not drawn: array-api-strict 2.6 ignores it (returns isin(x1, x2)), so
+    # the cross-backend check would report the backend's bug, not ours
+    return Sample((x1, x2), {"invert": False})
+
+
+def _unique(name: str) -> OpInfo:
+    return OpInfo(name, "custom", sample=_with_repeats, smooth=False, second_order=False,
+                  dtypes=("float64",), xfail=_NO_DERIVATIVE)
+
+
+OPINFOS: tuple[OpInfo, ...] = (
+    _unique("unique_all"),
+    _unique("unique_counts"),
+    _unique("unique_inverse"),
+    _unique("unique_values"),
+    OpInfo("isin", "custom", sample=_isin, differentiable=False, dtypes=("int64",)),
+)
