@@ -154,7 +154,9 @@ class Node:
                 rule = rules.get(names[i])
                 if rule is None:
                     raise _errors.vjp_not_defined(op.name, names[i])
-                results.append(rule(ns, ct, *primals, out=out, **params))
+                r = rule(ns, ct, *primals, out=out, **params)
+                results.append(r if r is None else fit_cotangent(ns, r, edge[2], edge[3]))
+            return results
         for i, edge in enumerate(edges):
             r = results[i]
             if edge is not None and r is not None:
@@ -205,6 +207,9 @@ def fit_cotangent(ns, ct, shape, dtype):
     """
     if not isinstance(ct, _ao.Array):
         ct = ns.asarray(ct, dtype=dtype)
+    data = ct._data
+    if data.shape == shape and data.dtype == dtype:
+        return ct  # the common case: nothing to fit
     ct_shape = ct.shape
     if ct_shape != shape and not same_shape(ct_shape, shape):
         lead = len(ct_shape) - len(shape)
@@ -276,7 +281,9 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
         intermediate results) instead of only writing leaf gradients.
     write_leaves : bool
         Store the results into the leaves' ``grad`` (``backward``); ``grad``
-        leaves them untouched.
+        leaves them untouched.  With ``targets`` and ``write_leaves=False``
+        only the nodes that lead to a target run (the sweep stops at the
+        targets), as PyTorch's ``autograd.grad`` does.
 
     Returns
     -------
@@ -301,6 +308,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
         for i, t in enumerate(targets):
             target_keys.setdefault((id(t._node), t._index), []).append(i)
         found: list = [None] * len(targets)
+    target_nodes = {key[0] for key in target_keys}
     # autograd.grad runs only the nodes that lead to a target (PyTorch's exec_info):
     # the sweep stops at the targets and leaves the rest of the graph untouched.
     needed = _nodes_to_targets(heads, target_keys) if targets is not None and \
@@ -344,7 +352,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                             replaced = hook(cts[index])
                             if replaced is not None:
                                 cts[index] = replaced
-            if targets is not None:
+            if targets is not None and id(node) in target_nodes:
                 for index, c in enumerate(cts):
                     for position in target_keys.get((id(node), index), ()):
                         found[position] = c
