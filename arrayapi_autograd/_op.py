@@ -174,13 +174,21 @@ def linear(name: str, dtypes: str, vjp, *, signature: str = "x, /",
     Only the VJP (the transpose) is written; the JVP is the op itself applied
     to the tangents, with zeros for arguments that have none.
     """
+    signature_parameters = parameters(signature)
+    positional_only = [p.name for p in signature_parameters if p.name not in arrays
+                       and p.kind is inspect.Parameter.POSITIONAL_ONLY]
+    # a sequence parameter written as *arrays is passed unpacked, a list parameter as one
+    unpack = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in signature_parameters)
+
     def jvp(ns, tangents, *primals, out, **params):
         function = ns._function(name)
         filled = tuple(t if t is not None else ns.zeros_like(p)
                        for t, p in zip(tangents, primals))
-        if kwargs.get("sequence"):
-            return function(filled, **params)
-        return function(*filled, **params)
+        leading = tuple(params[n] for n in positional_only)
+        keywords = {k: v for k, v in params.items() if k not in positional_only}
+        if kwargs.get("sequence") and not unpack:
+            return function(list(filled), *leading, **keywords)
+        return function(*filled, *leading, **keywords)
 
     return Op(name, dtypes, signature=signature, arrays=arrays, vjp=vjp, jvp=jvp,
               saves=False, doc=doc, **kwargs)
