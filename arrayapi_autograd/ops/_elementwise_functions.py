@@ -3,14 +3,30 @@
 Spec section: "Element-wise Functions",
 https://data-apis.org/array-api/latest/API_specification/elementwise_functions.html
 
-Derivatives follow PyTorch's ``tools/autograd/derivatives.yaml`` (the
-reference for every convention here): ``abs'(0) = 0``; ``maximum`` and
-``minimum`` split the cotangent evenly at ties; ``clip`` passes the cotangent
-where ``min <= x <= max`` (bounds included); ``pow`` gives a zero exponent
-gradient where the base is 0 and the exponent non-negative; piecewise-constant
-functions (``floor``, ``ceil``, ``round``, ``trunc``, ``sign``,
-``floor_divide``) have zero derivative.  For complex inputs the VJP multiplies
-by the conjugate of the local derivative (PyTorch's convention).
+Derivatives follow PyTorch's ``tools/autograd/derivatives.yaml`` and
+``FunctionsManual.cpp`` (the reference for every convention here):
+
+* ``abs'(0) = 0`` (``ct * sgn(x)``, also for complex ``x``);
+* ``maximum``/``minimum`` split the cotangent evenly at ties; a NaN operand
+  receives the cotangent; the JVP is PyTorch's ``t2 + w * (t1 - t2)``;
+* ``clip`` passes the cotangent to ``x`` where ``min <= x <= max`` (bounds
+  included), to an array ``min`` where ``x < min`` and ``min < max``, to an
+  array ``max`` where ``x > max`` or ``max < min`` (``clamp_backward_min_max``);
+* ``pow``: the base gradient is 0 where the exponent is 0, the exponent
+  gradient is 0 where the base is 0 and the exponent is non-negative (for a
+  complex exponent: real part >= 0, imaginary part 0);
+* ``copysign``: ``out / x1`` for ``x1``, 0 at ``x1 == 0``; nothing for ``x2``;
+* ``sign`` of a real input and the other piecewise-constant functions
+  (``floor``, ``ceil``, ``round``, ``trunc``, ``floor_divide``) have zero
+  derivative; ``sign`` of a complex input has ``sgn``'s derivative
+  (``sgn_backward``: ``(g - sgn(z)**2 conj(g)) / (2|z|)``, 0 at ``z == 0``);
+* ``real``/``imag``/``conj`` of complex inputs: ``ct`` as a complex number,
+  ``ct * 1j`` and ``conj(ct)``;
+* ``nextafter`` has no derivative in PyTorch: it is recorded and a backward
+  through it raises "VJP of 'nextafter' ... is not defined".
+
+For complex inputs the VJP multiplies by the conjugate of the local derivative
+(PyTorch's convention).
 """
 
 from __future__ import annotations
