@@ -482,7 +482,13 @@ def _call(op, forward, ns, primals: tuple, params: dict):
             raws.append(p)
     out = forward(*raws, **params)
     if tracked and op.differentiable:
-        return _track(op, ns, primals, params, out)
+        if _tape.state.recording or type(out) is not ns._array_type:
+            return _track(op, ns, primals, params, out)
+        for p in primals:
+            if isinstance(p, Array) and p._tangents:
+                return _track(op, ns, primals, params, out)
+        # Not recording and no tangent (a rule run by a backward without
+        # create_graph): nothing to track, the result is wrapped as below.
     if op.view and primals and isinstance(primals[0], Array):
         return ns._wrap(out, primals[0]._version)
     if type(out) is ns._array_type:
@@ -511,6 +517,15 @@ def _track(op, ns, primals, params, out):
     version = primals[0]._version if op.view and isinstance(primals[0], Array) else None
     if not any(differentiable):
         return ns._wrap(out, version)
+    if not multi and not _tape.state.recording:
+        # Not recording (e.g. a rule run by a backward without create_graph):
+        # without tangents to carry there is only the result to build.
+        for p in primals:
+            if isinstance(p, Array) and p._tangents:
+                break
+        else:
+            return Array._from_node(raw_outs[0], ns, None, 0,
+                                    version if version is not None else [0], None)
 
     # Rules compute with wrapped arrays only: constants become wrapped arrays
     # (Python scalars take the output's dtype, as the standard's promotion does).
