@@ -288,6 +288,8 @@ class Namespace(types.ModuleType):
     def _to_numpy(self, raw):
         import numpy as np
 
+        if hasattr(raw, "resolve_conj"):  # lazily conjugated views (PyTorch) materialize first
+            raw = raw.resolve_conj()
         try:
             return np.asarray(raw)
         except Exception:
