@@ -94,6 +94,10 @@ def _cupy_to_numpy(raw) -> np.ndarray:
     return raw.get() if hasattr(raw, "get") else np.asarray(raw)
 
 
+def _dask_to_numpy(raw) -> np.ndarray:
+    return np.asarray(raw.compute() if hasattr(raw, "compute") else raw)
+
+
 class Backend(enum.Enum):
     """Array libraries the suite knows; ``value`` is the name used on the command line."""
 
@@ -102,10 +106,17 @@ class Backend(enum.Enum):
     ARRAY_API_STRICT = "array_api_strict"
     CUPY = "cupy"
     TORCH_CUDA = "torch-cuda"
+    DASK = "dask"
+    JAX = "jax"
 
     @property
     def needs_gpu(self) -> bool:
         return self in (Backend.CUPY, Backend.TORCH_CUDA)
+
+    @property
+    def opt_in(self) -> bool:
+        """Run only when named (``--backend dask``): too slow for the default run."""
+        return self in (Backend.DASK, Backend.JAX)
 
     def load(self) -> Target | Unavailable:
         """Import the library and build the namespaces, or say why it cannot run."""
@@ -128,6 +139,13 @@ class Backend(enum.Enum):
                 if cupy.cuda.runtime.getDeviceCount() < 1:
                     return Unavailable(self.value, "no CUDA GPU available to CuPy")
                 return _target(self.value, "cupy", to_numpy=_cupy_to_numpy)
+            if self is Backend.DASK:
+                return _target(self.value, "dask", to_numpy=_dask_to_numpy)
+            if self is Backend.JAX:
+                import jax
+
+                jax.config.update("jax_enable_x64", True)  # float64 samples stay float64
+                return _target(self.value, "jax")
         except ImportError as exc:
             return Unavailable(self.value, f"not installed ({exc})")
         except Exception as exc:  # a broken driver, a missing GPU...
@@ -161,5 +179,6 @@ def load(name: str) -> Target | Unavailable:
     return load_module(name)
 
 
-DEFAULT_BACKENDS = tuple(member.value for member in Backend)
-"""Every known backend; the GPU ones report themselves unavailable without a GPU."""
+DEFAULT_BACKENDS = tuple(member.value for member in Backend if not member.opt_in)
+"""Every known backend but the opt-in ones (Dask, JAX: ``--backend dask``); the GPU
+ones report themselves unavailable without a GPU."""

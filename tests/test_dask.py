@@ -1,0 +1,158 @@
+"""The Dask backend: forward and backward build task graphs, nothing runs before ``compute``.
+
+Gradients over ``arrayapi_autograd.dask`` are compared with the same functions
+differentiated over ``arrayapi_autograd.numpy``; a task-counting Dask callback
+checks that recording, the backward, ``repr`` and the transforms execute no
+task; a gradient of a chunked 10^6-element computation runs on a
+``dask.distributed`` ``LocalCluster`` (threads in this process, in-process transport: no socket).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array", reason="Dask is not installed (pip install "
+                                                 "'arrayapi-autograd[dask]')")
+from dask.callbacks import Callback  # noqa: E402
+
+import arrayapi_autograd as ag  # noqa: E402
+import arrayapi_autograd.dask as dx  # noqa: E402
+import arrayapi_autograd.numpy as nx  # noqa: E402
+
+
+class _TaskCounter(Callback):
+    """Counts the Dask tasks executed (local schedulers) while active."""
+
+    def __init__(self):
+        super().__init__()
+        self.tasks = 0
+
+    def _pretask(self, key, dsk, state):
+        self.tasks += 1
+
+
+def _loss(xp, x):
+    """A chunk-friendly scalar function: elementwise, slicing, reductions, a product."""
+    y = xp.tanh(x) ** 2 * xp.exp(-x * x) + xp.sin(3.0 * x)
+    return xp.sum(y) + xp.mean(x[::2] * x[1::2]) + xp.max(xp.abs(x)) * 0.5
+
+
+def _grad_both(f, values: np.ndarray, chunks):
+    """``grad(f)`` over Dask (lazy) and over NumPy, for the same values."""
+    lazy = ag.grad(lambda a: f(dx, a))(dx.asarray(da.from_array(values, chunks=chunks)))
+    eager = ag.grad(lambda a: f(nx, a))(nx.asarray(values))
+    return lazy, eager
+
+
+def test_ready_module_is_the_namespace():
+    assert dx is ag.namespace("dask")
+    assert isinstance(dx.asarray([1.0])._data, da.Array)
+
+
+def test_nothing_is_computed_before_compute():
+    values = np.random.default_rng(0).standard_normal(20_000)
+    counter = _TaskCounter()
+    with counter:
+        x = dx.asarray(da.from_array(values, chunks=2_000))
+        x.requires_grad_()
+        loss = _loss(dx, x)
+        text = repr(loss) + repr(x)
+        loss.backward()
+        gradient = x.grad
+        text += repr(gradient)
+        transformed = ag.grad(lambda a: _loss(dx, a))(x.detach())
+        hessian_vector = ag.hvp(lambda a: _loss(dx, a), (x.detach(),), (dx.ones_like(x),))[1]
+        _, tangent = ag.jvp(lambda a: _loss(dx, a), (x.detach(),), (dx.ones_like(x),))
+        assert gradient.shape == x.shape and gradient.dtype == x.dtype
+        assert counter.tasks == 0, f"{counter.tasks} tasks ran before compute()"
+        assert "dask.array" in text
+        result = gradient.compute()
+        assert counter.tasks > 0
+    assert isinstance(result, np.ndarray)
+    expected = ag.grad(lambda a: _loss(nx, a))(nx.asarray(values))
+    np.testing.assert_allclose(result, expected.compute(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(transformed.compute(), expected.compute(), rtol=1e-12, atol=1e-12)
+    hvp_np = ag.hvp(lambda a: _loss(nx, a), (nx.asarray(values),), (nx.ones(values.shape),))[1]
+    np.testing.assert_allclose(hessian_vector[0].compute(), hvp_np[0].compute(),
+                               rtol=1e-10, atol=1e-10)
+    jvp_np = ag.jvp(lambda a: _loss(nx, a), (nx.asarray(values),), (nx.ones(values.shape),))[1]
+    np.testing.assert_allclose(tangent.compute(), jvp_np.compute(), rtol=1e-10)
+
+
+def test_conversions_compute_by_necessity():
+    x = dx.asarray(da.from_array(np.array([1.0, -2.0, 3.0]), chunks=2))
+    counter = _TaskCounter()
+    with counter:
+        assert float(dx.sum(x)) == 2.0
+    assert counter.tasks > 0
+    assert bool(dx.all(x != 0.0))
+    assert int(dx.sum(dx.astype(x > 0, dx.int64))) == 2
+
+
+@pytest.mark.parametrize("case", ["matmul", "linalg", "fft", "statistics", "setitem"])
+def test_gradients_match_numpy(case):
+    rng = np.random.default_rng(1)
+    values = rng.standard_normal((6, 6)) + 6 * np.eye(6)
+
+    def f(xp, a):
+        if case == "matmul":
+            return xp.sum((a @ a.mT) ** 2) + xp.vecdot(a[0], a[-1])
+        if case == "linalg":
+            return xp.sum(xp.linalg.inv(a)) + xp.sum(xp.linalg.solve(a, a[:, :2] ** 2))
+        if case == "fft":
+            # Dask transforms along an axis of one chunk (chunks=(3, 6) below)
+            return xp.sum(xp.abs(xp.fft.fft(a, axis=1)) ** 2 * a)
+        if case == "statistics":
+            return xp.sum(xp.std(a, axis=0)) + xp.sum(xp.cumulative_sum(a, axis=1) ** 2)
+        b = a * 1.0
+        b[0, :] = xp.sin(a[1, :])
+        b += a
+        return xp.sum(b ** 2)
+
+    lazy, eager = _grad_both(f, values, chunks=(3, 6) if case == "fft" else 3)
+    assert isinstance(lazy._data, da.Array)
+    np.testing.assert_allclose(lazy.compute(), eager.compute(), rtol=1e-10, atol=1e-12)
+
+
+def test_second_order():
+    values = np.linspace(-1.0, 1.0, 8)
+    lazy = ag.hessian(lambda a: dx.sum(dx.sin(a) ** 3))(dx.asarray(values))
+    eager = ag.hessian(lambda a: nx.sum(nx.sin(a) ** 3))(nx.asarray(values))
+    np.testing.assert_allclose(lazy.compute(), eager.compute(), rtol=1e-12, atol=1e-12)
+
+
+def test_data_dependent_shapes_are_unknown_as_in_dask():
+    values = np.array([1.0, -2.0, 3.0, -4.0, 5.0])
+    x = dx.asarray(da.from_array(values, chunks=2))
+    masked = x[x > 0]
+    assert np.isnan(masked.shape[0]) and masked.size is None
+    np.testing.assert_array_equal(masked.compute(), values[values > 0])
+    np.testing.assert_array_equal(dx.unique_values(x).compute(), np.unique(values))
+    # the lazy way to differentiate through a mask keeps the shape: where()
+    gradient = ag.grad(lambda a: dx.sum(dx.where(a > 0, a ** 2, 0.0)))(x)
+    np.testing.assert_array_equal(gradient.compute(), np.where(values > 0, 2 * values, 0.0))
+    # an elementwise op of an unknown-size array: shapes (nan,) and (nan,) match
+    y = x * 1.0
+    y.requires_grad_()
+    z = dx.exp(y[y > 0])
+    assert np.isnan(z.shape[0])
+    np.testing.assert_allclose(z.compute(), np.exp(values[values > 0]))
+
+
+def test_gradient_on_a_local_cluster():
+    """A gradient of a chunked 10^6-element computation, computed by a LocalCluster."""
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    n = 1_000_000
+    values = np.random.default_rng(2).standard_normal(n)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None,
+                                  memory_limit="1GiB") as cluster, \
+            distributed.Client(cluster) as client:
+        x = dx.asarray(da.from_array(values, chunks=n // 8))
+        value, gradient = ag.value_and_grad(lambda a: _loss(dx, a))(x)
+        assert isinstance(gradient._data, da.Array)
+        computed_value, computed = client.compute([value._data, gradient._data], sync=True)
+    expected_value, expected = ag.value_and_grad(lambda a: _loss(nx, a))(nx.asarray(values))
+    np.testing.assert_allclose(computed_value, expected_value.compute(), rtol=1e-10)
+    np.testing.assert_allclose(computed, expected.compute(), rtol=1e-10, atol=1e-12)
