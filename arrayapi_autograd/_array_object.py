@@ -382,10 +382,12 @@ class Array:
             if _tape.state.recording and isinstance(self._node, _tape.Leaf):
                 raise _errors.leaf_inplace(self)
             old = self._snapshot(share_version=False)
+            # the backend writes into the buffer itself: every alias of it sees a new version
             new = _call(_ix.SETITEM, _ix.setitem_forward, ns, (old, value), {"key": key})
-            _assign_inplace(self, new)
-        else:
-            self._data = _ix.setitem_forward(self._data, _unwrap(value, ns), key)
+            self._version[0] += 1
+            _assign_inplace(self, new, same_buffer=True)
+            return
+        self._data = _ix.setitem_forward(self._data, _unwrap(value, ns), key)
         self._version[0] += 1
 
     # --- operators: built below from the elementwise table ------------------------
@@ -403,15 +405,8 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-def _assign_inplace(array, new) -> None:
-    """Make ``array`` hold ``new`` after a recorded in-place update.
-
-    An array made by basic indexing is a view of its base: the update is
-    written through to the base first (recorded there too), so the base sees
-    it and gradients flow through it, as PyTorch's view rebasing does.  Other
-    views (``reshape``, ``permute_dims``...) are updated functionally: their
-    base keeps its values (see docs, in-place rules).
-    """
+def _view_base(array):
+    """``(base, key)`` when ``array`` was made by basic indexing of ``base``, else ``None``."""
     from .ops import _array_methods as _ix
 
     node = array._node
@@ -419,10 +414,38 @@ def _assign_inplace(array, new) -> None:
         key = node.params["key"]
         base = node.primals[0]
         if isinstance(base, Array) and not _ix._has_array(key):
-            base[key] = new
-            new = base[key]
+            return base, key
+    return None
+
+
+def _assign_inplace(array, new, same_buffer: bool) -> None:
+    """Make ``array`` hold ``new`` after a recorded in-place update.
+
+    An array made by basic indexing is a view of its base: the update is
+    written through to the base first (recorded there too), so the base sees
+    it and gradients flow through it, as PyTorch's view rebasing does.  Other
+    views (``reshape``, ``permute_dims``...) are updated functionally: their
+    base keeps its values (see docs, in-place rules).
+
+    ``same_buffer`` says whether ``new`` lives in ``array``'s old buffer
+    (``__setitem__``, whose caller already bumped the shared version) or in a
+    new one (``x op= y``): then ``array`` alone moves to a new version, so the
+    nodes that saved it raise, while those that saved the old buffer through
+    other aliases stay valid.
+    """
+    view = _view_base(array)
+    if view is not None:
+        base, key = view
+        base[key] = new
+        new = base[key]
+        array._data, array._node, array._index = new._data, new._node, new._index
+        array._tangents = new._tangents
+        array._version = new._version
+        return
     array._data, array._node, array._index = new._data, new._node, new._index
     array._tangents = new._tangents
+    if not same_buffer:
+        array._version = [array._version[0] + 1]
 
 
 def _unwrap(value, ns):
@@ -489,7 +512,8 @@ def _call(op, forward, ns, primals: tuple, params: dict):
                 return _track(op, ns, primals, params, out)
         # Not recording and no tangent (a rule run by a backward without
         # create_graph): nothing to track, the result is wrapped as below.
-    if op.view and primals and isinstance(primals[0], Array):
+    if op.view and primals and isinstance(primals[0], Array) and \
+            (op.view is True or op.view(params)):
         return ns._wrap(out, primals[0]._version)
     if type(out) is ns._array_type:
         # ns._wrap(out), inlined: the hot path of every untracked operation
@@ -514,7 +538,8 @@ def _track(op, ns, primals, params, out):
     else:
         raw_outs = (out if type(out) is ns._array_type else ns._as_array(out),)
         differentiable = (is_float(raw_outs[0].dtype),)
-    version = primals[0]._version if op.view and isinstance(primals[0], Array) else None
+    version = primals[0]._version if op.view and isinstance(primals[0], Array) and \
+        (op.view is True or op.view(params)) else None
     if not any(differentiable):
         return ns._wrap(out, version)
     if not multi and not _tape.state.recording:
@@ -753,15 +778,21 @@ def _inplace(name, pyop, ipyop):
                         (isinstance(other, Array) and other._tangents)):
             if _tape.state.recording and isinstance(self._node, _tape.Leaf):
                 raise _errors.leaf_inplace(self)
-            old = self._snapshot(share_version=False)
+            if _view_base(self) is not None:
+                # the result is written back into the base's buffer, which this view
+                # shares: the recorded op keeps a copy of the values it reads
+                old = Array._from_node(ns._xp.asarray(self._data, copy=True), ns, self._node,
+                                       self._index, None, self._tangents)
+            else:
+                old = self._snapshot(share_version=True)
             new = _call(op, pyop, ns, (old, other), _EMPTY)
             if new.shape != self.shape:
                 raise _errors.inplace_shape_change(name, self.shape, new.shape)
             if new.dtype != self.dtype:
                 new = ns.astype(new, self.dtype)
-            _assign_inplace(self, new)
-        else:
-            self._data = ipyop(self._data, _unwrap(other, ns))
+            _assign_inplace(self, new, same_buffer=False)
+            return self
+        self._data = ipyop(self._data, _unwrap(other, ns))
         self._version[0] += 1
         return self
 

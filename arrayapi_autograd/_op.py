@@ -61,9 +61,10 @@ class Op:
         before the backward must raise.
     uses_out : bool
         The rules read the primal output (``out``); it is saved.
-    view : bool
+    view : bool or callable
         The backend may return a view of the input: the output shares the
-        input's version counter so that mutating either is detected.
+        input's version counter so that mutating either is detected.  A
+        callable ``view(params)`` decides per call (``astype(copy=False)``).
     sequence : bool
         The single array parameter is a sequence of arrays (``concat``).
     bind : callable, optional
@@ -82,7 +83,7 @@ class Op:
     differentiable: bool = True
     saves: bool = True
     uses_out: bool = False
-    view: bool = False
+    view: bool | Callable = False
     sequence: bool = False
     bind: Callable | None = None
     doc: str = field(default="", compare=False)

@@ -130,8 +130,11 @@ class Node:
         if primals is None:
             raise _errors.freed_graph(op.name)
         for cell, version, label, array in self.saved:
-            if cell[0] != version:
-                raise _errors.version_changed(op.name, label, array, version, cell[0])
+            # an in-place update either bumps the buffer's shared counter, or (recorded
+            # functionally) gives the array a new buffer and a new counter
+            if cell[0] != version or (array is not None and array._version is not cell):
+                now = cell[0] if array is None else array._version[0]
+                raise _errors.version_changed(op.name, label, array, version, now)
         out = self._unpack_out()
         if not self.multi:
             ct = cts[0]

@@ -55,7 +55,7 @@ def _astype_jvp(ns, t, x, out, dtype, copy, device):
 DATA_TYPE_OPS: tuple[Op, ...] = (
     # the tape casts the cotangent back to x's dtype; a device transfer is undone
     Op("astype", "any", signature="x, dtype, /, *, copy=True, device=None", saves=False,
-       view=True,  # copy=False may return x itself
+       view=lambda params: params["copy"] is False,  # then x itself may come back
        vjp={"x": lambda ns, ct, x, out, dtype, copy, device: (
            ct if device is None else ns._to_device(ct, x.device, None))},
        jvp={"x": _astype_jvp}),

@@ -271,32 +271,7 @@ def cases(library: str | None = None) -> list:
 
 # Known defects of ours that a case exposes.  The tests mark them strict xfail (a fix is
 # noticed, and its entry must then be removed); the documentation table shows them.
-_OUT_SAVED = ("our '{op}' rule saves its output, which PyTorch's does not; the library then "
-              "updates that output in place and our version check fires where torch.autograd "
-              "differentiates")
-_NONE_KEY = ("the VJP of __getitem__ writes the cotangent with a key containing None "
-             "(x[:, None]), which array-api-strict's __setitem__ rejects")
-KNOWN_BUGS: dict = {
-    ("scipy.special.logsumexp[axis=1]", "*"):
-        "asarray(x, copy=True) of a recorded array goes through astype, whose record has "
-        "view=True, so the copy shares x's version counter: SciPy's in-place write into "
-        "the copy bumps the version of the input saved by max",
-    ("scipy.stats.moment[order=3]", "*"): _OUT_SAVED.format(op="pow"),
-    ("scipy.stats.skew", "*"): _OUT_SAVED.format(op="pow"),
-    ("scipy.stats.variation", "*"):
-        "our 'copysign' rule saves x2, which PyTorch's does not; SciPy then writes into "
-        "that array in place and our version check fires",
-    ("sklearn.metrics.pairwise.rbf_kernel", "*"): _OUT_SAVED.format(op="maximum"),
-    ("xpx.at[multiply]", "*"):
-        "wrong gradient: t = x[1:3, :]; t *= v; x[1:3, :] = t. The functional in-place "
-        "multiply snapshots t with a fresh version counter, and the following setitem "
-        "writes into the buffer t's saved value aliases, so the VJP for v reads x*v "
-        "instead of x (no version error is raised)",
-    ("sklearn.metrics.pairwise.cosine_similarity", "array_api_strict"): _NONE_KEY,
-    ("sklearn.metrics.pairwise.euclidean_distances", "array_api_strict"): _NONE_KEY,
-    ("sklearn.preprocessing.normalize", "array_api_strict"): _NONE_KEY,
-}
-
+KNOWN_BUGS: dict = {}
 
 
 def known_bug(case: Case, backend: str) -> str | None:
