@@ -16,7 +16,10 @@ sees the same inputs):
     mismatch of meaning is reported as such rather than as a wrong gradient.
 ``grad2``
     Second order: the gradient of ``<v, VJP(ct)>`` with respect to the
-    inputs, with ``create_graph=True`` on both sides (reverse over reverse).
+    inputs, with ``create_graph=True`` on both sides (reverse over reverse),
+    and, for real inputs, the JVP of the VJP function along ``t`` (forward
+    over reverse) against PyTorch's ``d<t, VJP(ct)>/dx`` (equal by symmetry
+    of the Hessian).
 ``fd``
     Central finite differences in float64 (``smooth`` records only):
     ``<ct, (f(x + eps t) - f(x - eps t)) / (2 eps)>`` equals ``<VJP(ct), t>``.
@@ -466,13 +469,17 @@ class Reference:
             self._vjp = (outs, mask, cts, grads, inputs)
         return self._vjp
 
-    def grad2(self) -> list:
-        """Gradient of ``<v, VJP(ct)>`` with respect to the inputs."""
+    def grad2(self, along: str = "v") -> list:
+        """Gradient of ``<v, VJP(ct)>`` with respect to the inputs (``along="t"``: of
+        ``<t, VJP(ct)>``, which for real inputs is the Hessian-vector product
+        ``d/de VJP(ct)(x + e t)``, the reference of forward-over-reverse)."""
         if self._grad2 is None:
+            self._grad2 = {}
+        if along not in self._grad2:
             torch = self.torch
             outs, mask, cts, grads, inputs = self.vjp()
             total = None
-            for g, v in zip(grads, self.case.v):
+            for g, v in zip(grads, getattr(self.case, "v" if along == "v" else "tangents")):
                 if not g.requires_grad:
                     continue
                 term = torch.sum(torch.real(torch.conj(self._tensor(v)) * g)) \
@@ -481,10 +488,11 @@ class Reference:
             if total is None:
                 second = [None] * len(inputs)
             else:
-                second = torch.autograd.grad(total, inputs, allow_unused=True)
-            self._grad2 = [s if s is not None else torch.zeros_like(x)
-                           for s, x in zip(second, inputs)]
-        return self._grad2
+                second = torch.autograd.grad(total, inputs, allow_unused=True,
+                                             retain_graph=True)
+            self._grad2[along] = [s if s is not None else torch.zeros_like(x)
+                                  for s, x in zip(second, inputs)]
+        return self._grad2[along]
 
     def jvp(self):
         """``(tangents, how)``: ``J t`` per output (``None`` where not differentiated)."""
@@ -704,6 +712,37 @@ def check_grad2(session, case, target) -> float:
         value = np.zeros(x.shape, dtype=case.inputs[i].dtype) if s is None else ours.numpy(s)
         worst = max(worst, _compare_values(f"second derivative d<v, VJP>/d(input {i}) "
                                            f"(vs torch.autograd)", value, torch_numpy(r), rtol))
+    if not any(a.dtype.kind == "c" for a in case.inputs):
+        worst = max(worst, _forward_over_reverse(session, case, target, ours, rtol))
+    return worst
+
+
+def _forward_over_reverse(session, case, target, ours, rtol) -> float:
+    """The JVP (along ``t``) of the VJP function ``x -> J(x)^T ct``: a Hessian-vector
+    product, equal for real inputs to PyTorch's ``d<t, VJP(ct)>/dx`` (symmetry)."""
+    ref_outs, mask, cts, _, _ = session.reference(case).vjp()
+    expected = session.reference(case).grad2("t")
+    with dual_level() as level:
+        inputs = []
+        for a, t in zip(case.inputs, case.tangents):
+            x = ours.wrap(a)
+            x.requires_grad_(True)
+            inputs.append(make_dual(x, ours.wrap(t), level))
+        outs = flatten_outputs(ours.run(inputs))
+        heads, head_cts = [], []
+        for o, m, c in zip(outs, mask, cts):
+            if m and isinstance(o, Array) and o.requires_grad:
+                heads.append(o)
+                head_cts.append(ours.ns.astype(ours.wrap(c), o.dtype))
+        grads = autograd.grad(heads, inputs, head_cts, create_graph=True,
+                              allow_unused=True) if heads else [None] * len(inputs)
+        tangents = [None if g is None else unpack_dual(g, level)[1] for g in grads]
+    worst = 0.0
+    for i, (t, r, a) in enumerate(zip(tangents, expected, case.inputs)):
+        value = np.zeros(a.shape, dtype=a.dtype) if t is None else ours.numpy(t)
+        worst = max(worst, _compare_values(
+            f"forward-over-reverse: JVP of the VJP for input {i} (vs torch.autograd "
+            f"Hessian-vector product)", value, torch_numpy(r), rtol))
     return worst
 
 
