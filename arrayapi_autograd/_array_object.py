@@ -599,6 +599,8 @@ def _track(op, ns, primals, params, out):
             node.saved = node.saved + tuple(
                 (r._version, r._version[0], "its output", None) for r in results)
         node.multi = multi
+        if multi:
+            node.out_meta = tuple((tuple(r.shape), r.dtype) for r in raw_outs)
     for p in primals:
         if isinstance(p, Array) and p._tangents:
             _forward_tangents(op, ns, primals, params, results, differentiable, multi)

@@ -90,7 +90,7 @@ class Node:
     """
 
     __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "n_out",
-                 "multi", "saved", "hooks", "out_tangents", "__weakref__")
+                 "multi", "saved", "hooks", "out_tangents", "out_meta", "__weakref__")
 
     def __init__(self, op, ns, primals, params, edges, out, n_out, saved):
         self.op = op
@@ -107,6 +107,7 @@ class Node:
         # forward-mode tangents of the saved outputs, so that a rule reading
         # ``out`` under an open jvp level (forward-over-reverse) sees them
         self.out_tangents = None
+        self.out_meta = None
 
     def __repr__(self):
         return f"<Node {self.op.name} #{self.seq}>"
@@ -139,8 +140,10 @@ class Node:
         if not self.multi:
             ct = cts[0]
         else:
-            ct = tuple(c if c is not None else ns.zeros_like(o) for c, o in
-                       zip(cts, self._unpack_all_outputs()))
+            # outputs that received no cotangent get zeros of their shape and dtype
+            device = next(c for c in cts if c is not None).device
+            ct = tuple(c if c is not None else ns.zeros(shape, dtype=dtype, device=device)
+                       for c, (shape, dtype) in zip(cts, self.out_meta))
         params = self.params
         rules = op.vjp
         edges = self.edges
@@ -169,7 +172,7 @@ class Node:
     def _unpack_out(self):
         """The primal output(s) as wrapped arrays that keep this node's history."""
         if self.out is None:
-            return None
+            return OUTPUT_NOT_SAVED
         if not self.multi:
             return _ao.Array._from_node(self.out[0], self.ns, self, 0, None,
                                         self.out_tangents[0] if self.out_tangents else None)
@@ -180,6 +183,25 @@ class Node:
         tangents = self.out_tangents or (None,) * len(out)
         return tuple(_ao.Array._from_node(o, self.ns, self, i, None, t)
                      for i, (o, t) in enumerate(zip(out, tangents)))
+
+
+class _OutputNotSaved:
+    """What a rule gets as ``out`` when its record does not set ``uses_out=True``.
+
+    Any use of it in a rule fails loudly (a wrong gradient is never returned
+    silently): set ``uses_out=True`` on the record so the output is saved.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<output not saved: set uses_out=True on the op record to read `out`>"
+
+    def __getattr__(self, name):
+        raise AttributeError(f"{self!r} (attribute {name!r} requested)")
+
+
+OUTPUT_NOT_SAVED = _OutputNotSaved()
 
 
 def same_shape(a: tuple, b: tuple) -> bool:
