@@ -166,3 +166,20 @@ def test_constants_and_wrapped_inputs_mix_with_tracers():
 
     out = f(xp.asarray([0.0, 1.0, 2.0]), jnp.asarray([5.0, 5.0, 5.0]))
     np.testing.assert_allclose(np.asarray(out._data), [5.0, 9.0, 17.0])
+
+
+def test_jit_benchmark_smoke():
+    """``benchmarks/jax_jit.py`` runs at a tiny size and its four gradients agree."""
+    import pathlib
+    import sys
+
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+    from benchmarks import jax_jit
+
+    results = jax_jit.run(repeats=1, quick=True)
+    assert set(results) == {"ours-jax", "ours-jax-jit", "jax", "jax-jit"}
+    reference = results["jax"][1]
+    for name, (seconds, grads) in results.items():
+        assert seconds > 0, name
+        for g, r in zip(grads, reference):
+            np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-6, err_msg=name)
