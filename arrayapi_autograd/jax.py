@@ -8,7 +8,7 @@ through: it is a compliant namespace).  Forward and backward are plain
     >>> import arrayapi_autograd as ag, arrayapi_autograd.jax as xp
     >>> g = jax.jit(ag.grad(lambda x: xp.sum(xp.sin(x) ** 2)))
     >>> g(jnp.asarray([0.0, 1.0]))            # raw jax arrays in, wrapped out
-    Array(Array([0.        , 0.9092974], dtype=float32), dtype=float32, backend=jax)
+    Array(Array([0.        , 0.90929735], dtype=float32), dtype=float32, backend=jax)
 
 At the ``jax.jit`` boundary :class:`~arrayapi_autograd.Array` is a JAX pytree
 (its leaf is the backend array, its namespace the static part), so jitted
