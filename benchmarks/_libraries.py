@@ -323,10 +323,24 @@ class Jax(Library):
     def array(self, values, requires_grad=False):
         return self.xp.asarray(values)
 
+    def _split(self, args):
+        """Arrays are traced arguments; anything else (op counts) is closed over."""
+        static = tuple((i, a) for i, a in enumerate(args) if not hasattr(a, "shape"))
+        arrays = tuple(a for a in args if hasattr(a, "shape"))
+
+        def merge(traced):
+            merged, it = list(args), iter(traced)
+            for i, a in enumerate(args):
+                merged[i] = a if any(i == j for j, _ in static) else next(it)
+            return merged
+
+        return static, arrays, merge
+
     def grad(self, fun, params, consts):
-        f = self._transform(("grad", fun), lambda: self.jax.grad(
-            lambda ps, *cs: fun(self.xp, ps, *cs)))
-        return [self.sync(g) for g in f(list(params), *consts)]
+        static, arrays, merge = self._split(consts)
+        f = self._transform(("grad", fun, static), lambda: self.jax.grad(
+            lambda ps, *cs: fun(self.xp, ps, *merge(cs))))
+        return [self.sync(g) for g in f(list(params), *arrays)]
 
     def update(self, params, grads, lr):
         return [p - lr * g for p, g in zip(params, grads)]
@@ -352,13 +366,18 @@ class Jax(Library):
         return {"forward": t1 - t0, "backward": t2 - t1}, grad
 
     def hessian(self, fun, x, consts):
-        f = self._transform(("hessian", fun), lambda: self.jax.hessian(
-            lambda v, *cs: fun(self.xp, v, *cs)))
-        return self.sync(f(x, *consts))
+        static, arrays, merge = self._split(consts)
+        f = self._transform(("hessian", fun, static), lambda: self.jax.hessian(
+            lambda v, *cs: fun(self.xp, v, *merge(cs))))
+        return self.sync(f(x, *arrays))
 
     def forward(self, fun, args):
-        f = self._transform(("forward", fun), lambda: lambda *a: fun(self.xp, *a))
-        return self.sync(f(*args))
+        static, arrays, merge = self._split(args)
+        f = self._transform(("forward", fun, static), lambda: lambda *a: fun(self.xp, *merge(a)))
+        return self.sync(f(*arrays))
+
+    def to_numpy(self, a):
+        return np.asarray(a)
 
     def sync(self, a):
         return a.block_until_ready() if hasattr(a, "block_until_ready") else a

@@ -113,9 +113,10 @@ def _compare(result, reference, rtol, atol) -> str | None:
     return None
 
 
-def _sample(case, number: int) -> dict:
+def _sample(case, number: int, collect: bool = True) -> dict:
     """Mean seconds per phase over ``number`` runs of ``case.step`` (GC paused, as timeit)."""
-    gc.collect()
+    if collect:
+        gc.collect()
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -160,15 +161,16 @@ def run_workload(workload: Workload, libraries: list[Library], repeats: int, qui
     numbers = {}
     for name, case in cases.items():
         log(f"  warm-up {workload.key} {name}")
-        elapsed = sum(_sample(case, 1).values())
-        elapsed = max(elapsed, sum(_sample(case, 1).values()))
+        elapsed = sum(_sample(case, 1, not quick).values())
+        if not quick:
+            elapsed = max(elapsed, sum(_sample(case, 1).values()))
         numbers[name] = max(1, min(10_000, int(min_time / max(elapsed, 1e-9))))
     samples: dict = {name: [] for name in cases}
     names = list(cases)
     for r in range(repeats):
         order = names if r % 2 == 0 else names[::-1]
         for name in order:
-            samples[name].append(_sample(cases[name], numbers[name]))
+            samples[name].append(_sample(cases[name], numbers[name], not quick))
         log(f"  {workload.key}: repeat {r + 1}/{repeats} done")
     for name in names:
         keys = samples[name][0].keys()
