@@ -530,6 +530,8 @@ def _call(op, forward, ns, primals: tuple, params: dict):
 
 def _track(op, ns, primals, params, out):
     """Record ``op`` on the tape and propagate forward-mode tangents."""
+    if type(out) is ns._array_type and not op.view and _tape.state.recording:
+        return _track_one(op, ns, primals, params, out)
     multi = isinstance(out, (tuple, list))
     is_float = ns._is_float_dtype
     if multi:
@@ -611,6 +613,57 @@ def _track(op, ns, primals, params, out):
     if multi:
         return ns._rebuild(out, results)
     return results[0]
+
+
+def _track_one(op, ns, primals, params, out):
+    """:func:`_track` for the common case, in one pass over the inputs.
+
+    One backend array out, not a view, recording on: the same node, saved
+    values and tangents as the general path.
+    """
+    if not ns._is_float_dtype(out.dtype):
+        return ns._wrap(out)
+    for p in primals:
+        if p is not None and not isinstance(p, Array):
+            primals = tuple(_as_constant(ns, p, out) for p in primals)
+            break
+    edges = []
+    saved = []
+    any_edge = has_tangents = False
+    labels = _labels(op) if op.saves else None
+    sequence = op.sequence
+    for i, p in enumerate(primals):
+        if p is None:
+            edges.append(None)
+            continue
+        parent = p._node
+        if parent is not None:
+            data = p._data
+            edges.append((parent, p._index, tuple(data.shape), data.dtype))
+            any_edge = True
+        else:
+            edges.append(None)
+        if p._tangents:
+            has_tangents = True
+        if labels is not None:
+            cell = p._version
+            saved.append((cell, cell[0], labels[0] if sequence else labels[i], p))
+    node = None
+    if any_edge:
+        node = _tape.Node(op, ns, tuple(primals), params, tuple(edges),
+                          (out,) if op.uses_out else None, 1, ())
+    result = Array._from_node(out, ns, node, 0, [0], None)
+    if node is not None:
+        saved = tuple(saved)
+        if op.uses_out:
+            saved = saved + ((result._version, 0, "its output", None),)
+        node.saved = saved
+    if has_tangents:
+        _forward_tangents(op, ns, primals, params, [result], (True,), False)
+        if node is not None and op.uses_out:
+            # rules reading ``out`` need its tangents (forward-over-reverse)
+            node.out_tangents = (result._tangents,)
+    return result
 
 
 _LABELS: dict = {}
