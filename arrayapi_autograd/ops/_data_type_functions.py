@@ -17,10 +17,8 @@ wrapped arrays wherever the standard accepts an array.
 
 from __future__ import annotations
 
-import functools
-
-from .._array_object import Array
 from .._op import Op
+from ._helpers import standard_signature
 
 
 def _bind_inspection(op, ns):
@@ -28,15 +26,8 @@ def _bind_inspection(op, ns):
     backend_function = getattr(ns._xp, op.name, None)
     if backend_function is None:
         return None
-
-    @functools.wraps(backend_function)
-    def function(*args, **kwargs):
-        args = tuple(a._data if isinstance(a, Array) else a for a in args)
-        kwargs = {k: (v._data if isinstance(v, Array) else v) for k, v in kwargs.items()}
-        return backend_function(*args, **kwargs)
-
-    function.__module__ = ns.__name__
-    return function
+    # the standard's parameters, whatever the backend's spelling (compat's finfo(type_, /))
+    return standard_signature(op, ns, backend_function)
 
 
 def _inspection(name: str, signature: str) -> Op:

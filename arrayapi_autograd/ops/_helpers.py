@@ -1,6 +1,9 @@
-"""Small shape helpers shared by the derivative rules of several sections."""
+"""Small helpers shared by several sections: shapes for derivative rules, and
+backend functions re-exposed under the standard's signature."""
 
 from __future__ import annotations
+
+import inspect
 
 
 def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
@@ -34,3 +37,44 @@ def reduced(ns, a, shape: tuple, axis, keepdims: bool):
     if keepdims:
         return a
     return ns.reshape(a, keepdims_shape(shape, normalize_axes(axis, len(shape))))
+
+
+_PASS_THROUGH = """\
+def {name}({signature}):
+    return _backend({arguments})
+"""
+
+
+def standard_signature(op, ns, backend_function):
+    """``backend_function`` under the standard's signature of ``op`` (``op.signature``).
+
+    For functions that return the backend's own answer (``finfo``,
+    ``can_cast``, ``broadcast_shapes``...): a backend's spelling may differ from
+    the standard's (array-api-compat's ``finfo(type_, /)``, ``can_cast(from_,
+    to, casting='safe')``, ``broadcast_shapes(*args)``), so the function is
+    rebuilt with the standard's parameters, as a conformance suite inspects
+    them.  Wrapped arrays are unwrapped; the backend gets every argument
+    positionally except keyword-only ones.
+    """
+    from .._array_object import Array
+    from .._op import parameters
+
+    arguments = []
+    for p in parameters(op.signature):
+        if p.kind is inspect.Parameter.VAR_POSITIONAL:
+            arguments.append(f"*[_unwrap(a) for a in {p.name}]")
+        elif p.kind is inspect.Parameter.KEYWORD_ONLY:
+            arguments.append(f"{p.name}=_unwrap({p.name})")
+        else:
+            arguments.append(f"_unwrap({p.name})")
+    name = op.short_name
+    source = _PASS_THROUGH.format(name=name, signature=op.signature,
+                                  arguments=", ".join(arguments))
+    scope = {"_backend": backend_function,
+             "_unwrap": lambda a: a._data if isinstance(a, Array) else a}
+    exec(compile(source, f"<arrayapi_autograd {op.name}>", "exec"), scope)
+    function = scope[name]
+    function.__qualname__ = name
+    function.__module__ = ns.__name__
+    function.__doc__ = getattr(backend_function, "__doc__", None)
+    return function

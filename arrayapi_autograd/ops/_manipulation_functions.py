@@ -29,6 +29,7 @@ from __future__ import annotations
 from .. import _errors
 from .._array_object import Array
 from .._op import Op, linear
+from ._helpers import standard_signature
 
 
 def _inverse_permutation(axes):
@@ -121,8 +122,15 @@ def _broadcast_arrays_jvp(ns, tangents, *arrays, out):
 
 
 def _bind_broadcast_shapes(op, ns):
-    """``broadcast_shapes`` computes on tuples: the backend's own function."""
-    return getattr(ns._xp, "broadcast_shapes", None)
+    """``broadcast_shapes`` computes on tuples: the backend's own function.
+
+    Rebuilt as ``broadcast_shapes(*shapes)``, the standard's signature
+    (array-api-compat's NumPy spells it ``*args``).
+    """
+    backend_function = getattr(ns._xp, "broadcast_shapes", None)
+    if backend_function is None:
+        return None
+    return standard_signature(op, ns, backend_function)
 
 
 # --- ops with positional-only parameters (the JVP calls them positionally) ----------
