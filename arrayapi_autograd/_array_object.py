@@ -332,9 +332,13 @@ class Array:
             return data
         return compute(**kwargs)
 
-    def __dlpack__(self, **kwargs):
+    def __dlpack__(self, /, *, stream=None, max_version=None, dl_device=None, copy=None):
         if self._is_tracked():
             raise _errors.export_recorded_array(self)
+        # the standard's keyword-only parameters; only those given reach the backend,
+        # whose defaults differ (PyTorch's stream=-1)
+        kwargs = {k: v for k, v in (("stream", stream), ("max_version", max_version),
+                                    ("dl_device", dl_device), ("copy", copy)) if v is not None}
         return self._data.__dlpack__(**kwargs)
 
     def __dlpack_device__(self):
