@@ -62,7 +62,7 @@ def to_markdown(results: Results, profile: str | None = None) -> str:
              + f" ({results.repeats} repeats, median; libraries run in alternating order).",
              "", "## Machine", ""]
     for key, value in env.items():
-        if key == "versions":
+        if key in ("versions", "note"):
             continue
         lines.append(f"- {key}: {value}")
     lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()))
@@ -94,7 +94,7 @@ def to_markdown(results: Results, profile: str | None = None) -> str:
 
 
 def plot(results: Results, path: str) -> str | None:
-    """One bar chart per workload (its first metric, log scale); returns the path."""
+    """Bar charts, one per plotted metric of each workload; returns the path."""
     try:
         import matplotlib
 
@@ -102,31 +102,36 @@ def plot(results: Results, path: str) -> str | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    n = len(results.workloads)
-    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4.0), squeeze=False)
-    for ax, wr in zip(axes[0], results.workloads):
+    panels = [(wr, metric) for wr in results.workloads for metric in wr.workload.metrics
+              if metric.key in wr.workload.plot]
+    cols = min(3, len(panels))
+    rows = (len(panels) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.8 * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, (wr, metric) in zip(axes.flat, panels):
         w = wr.workload
-        metric = w.metrics[0]
         names = [name for name in w.libraries if name in wr.rows
                  and wr.rows[name].get(metric.key) is not None]
         values = [wr.rows[name][metric.key] for name in names]
         colors = ["tab:red" if name.startswith("ours") else "tab:gray" for name in names]
         ax.bar(range(len(names)), values, color=colors)
         ax.set_xticks(range(len(names)))
-        ax.set_xticklabels(names, rotation=45, ha="right")
-        ax.set_ylabel(metric.label)
-        ax.set_yscale("log")
+        ax.set_xticklabels(names, rotation=40, ha="right", fontsize=8)
+        ax.set_ylabel(metric.label, fontsize=8)
+        if values and max(values) / max(min(values), 1e-12) > 30:
+            ax.set_yscale("log")
         ax.set_title(f"({w.key}) " + _short_title(w.title), fontsize=9)
-    fig.suptitle("arrayapi_autograd vs peers (lower is better; 1 BLAS thread)")
+    fig.suptitle("arrayapi_autograd (red) vs peers: lower is better; 1 BLAS thread")
     fig.tight_layout()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
 
 def _short_title(title: str) -> str:
-    return title.split(":")[0]
+    return title.split(":")[0].split(" (")[0]
 
 
 def write(results: Results, directory: str, profile: str | None = None) -> list[str]:

@@ -199,6 +199,8 @@ class Workload:
 
     # (ratio metric, measured metric, library or {library: library} it is relative to)
     ratios: ClassVar[tuple] = ()
+    # metrics drawn in docs/benchmarks/benchmarks.png
+    plot: ClassVar[tuple] = ()
 
     def derive(self, lib_name: str, times: dict, memory: dict, quick: bool) -> dict:
         raise NotImplementedError
@@ -229,6 +231,7 @@ def _timed(f) -> dict:
 class PerOp(Workload):
     N_OPS: ClassVar[int] = 200
     ratios: ClassVar[tuple] = (("vs_floor", "us_per_op", "numpy"),)
+    plot: ClassVar[tuple] = ("us_per_op",)
 
     def __init__(self):
         super().__init__(
@@ -262,6 +265,7 @@ class PerOp(Workload):
 
 class MLPStep(Workload):
     ratios: ClassVar[tuple] = (("vs_floor", "ms_per_step", "numpy"),)
+    plot: ClassVar[tuple] = ("vs_floor",)
 
     def __init__(self):
         super().__init__(
@@ -363,6 +367,7 @@ _NUMPY_BASED = ("ours-numpy", "numpy", "autograd", "mygrad")
 
 class LargeChain(Workload):
     N_OPS: ClassVar[int] = 10
+    plot: ClassVar[tuple] = ("bwd_over_fwd", "mem_rss")
 
     def __init__(self):
         super().__init__(
@@ -469,6 +474,7 @@ class _ChainFun:
 
 class Hessian(Workload):
     ratios: ClassVar[tuple] = (("vs_torch", "ms", "torch"),)
+    plot: ClassVar[tuple] = ("ms",)
 
     def __init__(self):
         super().__init__(
@@ -522,7 +528,9 @@ class ForwardOnly(Workload):
         self.notes["torch"] = "bare array_api_compat.torch namespace, no_grad"
 
     BARE: ClassVar[dict] = {"ours-numpy": "numpy", "ours-torch": "torch"}
-    ratios: ClassVar[tuple] = (("vs_bare", "us_per_op", BARE), ("vs_bare_large", "us_per_op_large", BARE))
+    ratios: ClassVar[tuple] = (("vs_bare", "us_per_op", BARE),
+                               ("vs_bare_large", "us_per_op_large", BARE))
+    plot: ClassVar[tuple] = ("vs_bare",)
 
     def reference_of(self, lib_name):
         return self.BARE.get(lib_name)
