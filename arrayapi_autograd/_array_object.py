@@ -848,6 +848,7 @@ def _inplace(name, pyop, ipyop):
             if new.shape != self.shape:
                 raise _errors.inplace_shape_change(name, self.shape, new.shape)
             if new.dtype != self.dtype:
+                _check_inplace_cast(ns, ipyop, self, other)
                 new = ns.astype(new, self.dtype)
             _assign_inplace(self, new, same_buffer=False)
             return self
@@ -856,6 +857,22 @@ def _inplace(name, pyop, ipyop):
         return self
 
     return method
+
+
+def _check_inplace_cast(ns, ipyop, array, other) -> None:
+    """Raise what the backend's own ``x op= y`` raises for these dtypes.
+
+    The recorded path computes ``x op y`` and casts the result to ``x``'s
+    dtype; where the backend refuses that cast in place (float32 += complex64
+    in NumPy and PyTorch, any promotion in array-api-strict), so do we.  The
+    backend's operator runs on empty arrays of the same dtypes.
+    """
+    xp = ns._xp
+    device = ns._device(array._data)
+    probe = xp.empty((0,), dtype=array.dtype, device=device)
+    if isinstance(other, Array) or hasattr(other, "dtype"):
+        other = xp.empty((0,), dtype=other.dtype, device=device)
+    ipyop(probe, other)
 
 
 _BINARY_OPERATORS = {
