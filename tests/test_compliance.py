@@ -341,13 +341,18 @@ def _check_pairs(xp, name, ours_fn, theirs_fn):
         if not isinstance(ours, ag.Array) or ours.dtype != theirs.dtype:
             failures.append(f"{d1}, {d2}: {getattr(ours, 'dtype', ours)} != {theirs.dtype}")
             continue
-        promoted = standard_promotion(d1, d2)
-        if promoted is not None:
-            expected = raw.bool if name in BOOL_RESULT else raw.result_type(a, b)
-            # the backend's result_type, where the standard defines the promotion
-            # (a backend disagreeing with its own result_type is its deviation: the
-            # result above is then compared with the backend's only)
-            if theirs.dtype == expected and ours.dtype != expected:
+        if standard_promotion(d1, d2) is not None:
+            # where the standard defines the promotion: a bool array for comparisons
+            # and logical functions, else our result_type of our arrays (a backend
+            # whose function disagrees with its own result_type deviates itself:
+            # the result above is then compared with the backend's only)
+            if name in BOOL_RESULT:
+                expected = xp.bool
+            elif theirs.dtype == raw.result_type(a, b):
+                expected = xp.result_type(xp.asarray(a), xp.asarray(b))
+            else:
+                expected = ours.dtype
+            if ours.dtype != expected:
                 failures.append(f"{d1}, {d2}: {ours.dtype} != result_type {expected}")
         np.testing.assert_array_equal(to_numpy(ours), _backend_numpy(xp, theirs),
                                       err_msg=f"{name}({d1}, {d2})")
