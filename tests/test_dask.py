@@ -145,9 +145,10 @@ def test_gradient_on_a_local_cluster():
     distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
     n = 1_000_000
     values = np.random.default_rng(2).standard_normal(n)
+    # In-process worker: a memory limit would watch the whole pytest process (JAX,
+    # PyTorch...) and pause the worker forever; the data are 8 MB in 1 MB chunks.
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None,
-                                  memory_limit="1GiB") as cluster, \
+                                  dashboard_address=None, memory_limit=0) as cluster, \
             distributed.Client(cluster) as client:
         x = dx.asarray(da.from_array(values, chunks=n // 8))
         value, gradient = ag.value_and_grad(lambda a: _loss(dx, a))(x)
