@@ -262,11 +262,12 @@ def has_aux_output(value) -> TypeError:
     )
 
 
-def no_namespace_for_scalars() -> TypeError:
+def no_namespace_for_scalars(example=1.0) -> TypeError:
     return TypeError(
-        "The differentiated arguments contain only Python scalars and no array, so there "
-        "is no array namespace to convert them with. Pass at least one array "
-        "(e.g. xp.asarray(1.0)) among the arguments."
+        f"The arguments contain only Python scalars and no array, so there is no array "
+        f"namespace to convert them with. Wrap the argument in an array of the namespace "
+        f"you want, e.g. xp.asarray({example!r}) instead of {example!r} (grad(f)"
+        f"(xp.asarray({example!r}))), or pass at least one array among the arguments."
     )
 
 
@@ -360,4 +361,32 @@ def gradcheck_dtype(index: int, dtype) -> TypeError:
     return TypeError(
         f"gradcheck needs real float64 inputs for accurate finite differences, but input "
         f"{index} has dtype {dtype}. Convert it with xp.astype(x, xp.float64)."
+    )
+
+
+def duplicate_argnums(argnums, n_args: int) -> ValueError:
+    return ValueError(
+        f"argnums={argnums!r} must not contain duplicates: it names the same one of the "
+        f"{n_args} positional argument(s) more than once (negative numbers count from the "
+        f"end), which torch.func rejects too. List each argument once, e.g. argnums=(0, 1), "
+        f"and reuse the gradient from the result if you need it twice."
+    )
+
+
+def grad_output_not_float(dtype) -> TypeError:
+    return TypeError(
+        f"grad requires the function to return a 0-d real floating-point array, but its "
+        f"output has dtype {dtype}, which has no gradient. Return a floating-point output "
+        f"computed from the inputs: do not cast it to an integer or boolean dtype (an "
+        f"output that is a comparison or a rounding has a zero or undefined gradient)."
+    )
+
+
+def grad_output_python_scalar(value) -> TypeError:
+    return TypeError(
+        f"grad requires the function to return a 0-d real floating-point array, but it "
+        f"returned the Python scalar {value!r} (of type {type(value).__name__}), which "
+        f"does not depend on the inputs (torch.func.grad raises too). Return an array "
+        f"computed from the inputs, e.g. xp.sum(x * x); with has_aux=True return a pair "
+        f"(output, aux)."
     )

@@ -154,7 +154,19 @@ def _normalize_argnums(argnums, n_args: int) -> tuple:
     if not numbers or any(not isinstance(i, int) or not -n_args <= i < n_args
                           for i in numbers):
         raise _errors.bad_argnums(argnums, n_args)
-    return tuple(i % n_args for i in numbers)
+    numbers = tuple(i % n_args for i in numbers)
+    if len(set(numbers)) != len(numbers):
+        # one fresh input per argnum: a repeated one would shadow the first (torch.func raises)
+        raise _errors.duplicate_argnums(argnums, n_args)
+    return numbers
+
+
+def _first_scalar(leaves: Sequence):
+    """The first Python scalar among ``leaves``, for the message of a namespace-less call."""
+    for leaf in leaves:
+        if isinstance(leaf, (int, float, complex)) and not isinstance(leaf, bool):
+            return leaf
+    return 1.0
 
 
 class _Inputs:
@@ -195,7 +207,7 @@ def _setup(f: Callable, args: tuple, kwargs: dict, argnums, has_aux: bool):
         leaves += flatten(args[i])[0]
     ns = _namespace_of(leaves) or _namespace_of(flatten((args, kwargs))[0])
     if ns is None:
-        raise _errors.no_namespace_for_scalars()
+        raise _errors.no_namespace_for_scalars(_first_scalar(leaves))
     outer = _tape.state.recording
     inputs = _Inputs(ns, args, numbers, outer)
     with enable_grad():
@@ -243,7 +255,9 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False,
                 if not ns._is_complex_dtype(x.dtype):
                     raise _errors.holomorphic_not_complex("input", x.dtype)
         create = outer and _reaches_outside([out], inputs.targets)
-        grads = _cotangents(ns, [out], [None], inputs.targets, create, retain=create)
+        # a complex output has no implicit cotangent: seed it with 1 explicitly
+        seed = ns.ones_like(out) if holomorphic else None
+        grads = _cotangents(ns, [out], [seed], inputs.targets, create, retain=create)
         if holomorphic:
             # the tape's VJP with cotangent 1 is conj(f'(z)) (PyTorch's convention)
             grads = [ns.conj(g) for g in grads]
@@ -257,8 +271,9 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False,
 
 
 def _check_scalar_output(ns, out, holomorphic: bool):
-    if isinstance(out, _REAL_SCALARS) and not isinstance(out, bool) and not holomorphic:
-        return ns.asarray(float(out))
+    if isinstance(out, (bool, int, float, complex)):
+        # a constant, not computed from the inputs: torch.func raises (JAX for an int)
+        raise _errors.grad_output_python_scalar(out)
     if not isinstance(out, Array):
         raise _errors.grad_output_not_array(out)
     if out.ndim != 0:
@@ -269,7 +284,7 @@ def _check_scalar_output(ns, out, holomorphic: bool):
     if not holomorphic and (is_complex or not ns._is_float_dtype(out.dtype)):
         if is_complex:
             raise _errors.grad_output_complex(out.dtype)
-        raise _errors.grad_output_not_array(out)
+        raise _errors.grad_output_not_float(out.dtype)
     return out
 
 
@@ -280,11 +295,14 @@ def grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fals
     ----------
     f : callable
         Takes arrays, Python scalars or tuples/lists/dicts of them and returns
-        a 0-d real floating-point array (a pair ``(output, aux)`` with
-        ``has_aux=True``).
+        a 0-d real floating-point array computed from them (a pair
+        ``(output, aux)`` with ``has_aux=True``).  Python scalar arguments are
+        accepted as long as at least one argument (differentiated or not) is
+        an array, whose namespace converts them; otherwise wrap them, as in
+        ``grad(xp.tanh)(xp.asarray(2.0))``.
     argnums : int or tuple of int
-        The positional arguments to differentiate.  With a tuple the gradient
-        is a tuple with one entry per argument.
+        The positional arguments to differentiate, each at most once.  With a
+        tuple the gradient is a tuple with one entry per argument.
     has_aux : bool
         ``f`` returns ``(output, aux)``; the result is ``(gradient, aux)``.
     holomorphic : bool
@@ -300,10 +318,12 @@ def grad(f: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fals
     Raises
     ------
     TypeError
-        The output is not an array, is complex (without ``holomorphic``), or an
-        argument is not floating-point; there is no array to take a namespace from.
+        The output is not an array (a Python scalar included: it does not
+        depend on the inputs), is complex (without ``holomorphic``) or has an
+        integer or boolean dtype; an argument is not floating-point; the
+        arguments are all Python scalars, with no array to take a namespace from.
     ValueError
-        The output is not 0-d; ``argnums`` is out of range.
+        The output is not 0-d; ``argnums`` is out of range or repeats an argument.
 
     Notes
     -----
@@ -425,7 +445,7 @@ def jvp(f: Callable, primals, tangents):
         raise _errors.tree_mismatch("tangents", p_def, t_def)
     ns = _namespace_of(p_leaves) or _namespace_of(t_leaves)
     if ns is None:
-        raise _errors.no_namespace_for_scalars()
+        raise _errors.no_namespace_for_scalars(_first_scalar(p_leaves))
     with dual_level() as level:
         duals = []
         for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
@@ -543,7 +563,7 @@ def _jacfwd(f, args, kwargs, argnums, single):
         leaves += flatten(args[i])[0]
     ns = _namespace_of(leaves) or _namespace_of(flatten((args, kwargs))[0])
     if ns is None:
-        raise _errors.no_namespace_for_scalars()
+        raise _errors.no_namespace_for_scalars(_first_scalar(leaves))
     # the differentiated leaves, converted, with where they sit in the arguments
     trees = []
     for i in numbers:
@@ -683,7 +703,7 @@ def gradcheck(f: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: 
     inputs = tuple(inputs)
     ns = _namespace_of(inputs)
     if ns is None:
-        raise _errors.no_namespace_for_scalars()
+        raise _errors.no_namespace_for_scalars(_first_scalar(inputs))
     for i, x in enumerate(inputs):
         if not isinstance(x, Array) or x.dtype != ns.float64:
             raise _errors.gradcheck_dtype(i, getattr(x, "dtype", type(x).__name__))

@@ -335,7 +335,49 @@ def test_unused_input_and_constant_output(ns):
     x = ns.asarray([1.0, 2.0], dtype=ns.float64)
     gx, gy = ag.grad(lambda x, y: ns.sum(x * x), argnums=(0, 1))(x, ns.asarray(3.0, dtype=ns.float64))
     assert float(gy) == 0.0
-    np.testing.assert_allclose(to_numpy(ag.grad(lambda x: 1.5)(x)), [0.0, 0.0])
+    # a constant array output has a zero gradient; a Python scalar output raises (below)
+    constant = ns.asarray(1.5, dtype=ns.float64)
+    np.testing.assert_allclose(to_numpy(ag.grad(lambda x: constant)(x)), [0.0, 0.0])
+
+
+def test_grad_rejects_repeated_argnums(ns):
+    """A repeated argnum used to shadow the first input and return a zero gradient."""
+    x = ns.asarray([1.0, 2.0], dtype=ns.float64)
+    f = lambda a, b: ns.sum(a * b)  # noqa: E731
+    for argnums in [(0, 0), (0, -2), (1, 0, 1)]:
+        with pytest.raises(ValueError, match=r"must not contain duplicates.*List each argument once"):
+            ag.value_and_grad(f, argnums=argnums)(x, x)
+        with pytest.raises(ValueError, match="duplicates"):
+            ag.grad(f, argnums=argnums)(x, 2.0)
+        with pytest.raises(ValueError, match="duplicates"):
+            ag.jacobian(f, argnums=argnums, mode="fwd")(x, x)
+    with pytest.raises(ValueError, match="duplicates"):
+        ag.value_and_grad(f, argnums=(0, 0))(1.0, x)
+
+
+def test_grad_output_dtype_and_python_scalar_errors(ns):
+    x = ns.asarray([1.0, 2.0], dtype=ns.float64)
+    with pytest.raises(TypeError, match=r"0-d real floating-point.*dtype \S*int64"):
+        ag.grad(lambda x: ns.astype(ns.sum(x), ns.int64))(x)
+    with pytest.raises(TypeError, match=r"0-d real floating-point.*dtype \S*bool"):
+        ag.grad(lambda x: ns.sum(x) > 0.0)(x)
+    for constant in (3, 1.5, True, 2j):
+        with pytest.raises(TypeError, match=r"Python scalar .*does not depend on the inputs.*"
+                                            r"Return an array computed from the inputs"):
+            ag.grad(lambda x: constant)(x)
+    with pytest.raises(TypeError, match="Python scalar"):
+        ag.value_and_grad(lambda x: 3)(x)
+
+
+def test_python_scalar_arguments_need_an_array(ns):
+    """As the grad docstring says: scalars are converted by the namespace of an array argument."""
+    with pytest.raises(TypeError, match=r"xp\.asarray\(2\.0\)"):
+        ag.grad(ns.tanh)(2.0)
+    g = ag.grad(ns.tanh)(ns.asarray(2.0, dtype=ns.float64))
+    np.testing.assert_allclose(float(g), 1 - math.tanh(2.0) ** 2)
+    # a non-differentiated array argument fixes the namespace of the scalar
+    g = ag.grad(lambda s, y: ns.sum(ns.tanh(s * y)))(2.0, ns.asarray(1.0, dtype=ns.float64))
+    np.testing.assert_allclose(float(g), 1 - math.tanh(2.0) ** 2)
 
 
 def test_user_grads_untouched_and_graph_kept(ns):
