@@ -273,7 +273,14 @@ class Array:
     # --- conversion -----------------------------------------------------------
 
     def _is_tracked(self) -> bool:
-        return self._node is not None or bool(self._tangents)
+        """In a recorded graph, or carrying the tangent of an open forward-mode level."""
+        if self._node is not None:
+            return True
+        tangents = self._tangents
+        if tangents:
+            open_levels = _tape.state.open_levels
+            return any(level in open_levels for level in tangents)
+        return False
 
     def __bool__(self) -> bool:
         return bool(self._data)
@@ -409,27 +416,43 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-def _view_base(array):
-    """``(base, key)`` when ``array`` was made by basic indexing of ``base``, else ``None``."""
-    from .ops import _array_methods as _ix
-
+def _view_node(array):
+    """The recorded view op that made ``array`` (a view of its first input), or ``None``."""
     node = array._node
-    if isinstance(node, _tape.Node) and node.op is _ix.GETITEM and node.primals is not None:
-        key = node.params["key"]
-        base = node.primals[0]
-        if isinstance(base, Array) and not _ix._has_array(key):
-            return base, key
+    if type(node) is _tape.Node and node.view_version is not None and \
+            node.primals is not None and isinstance(node.primals[0], Array):
+        return node
     return None
+
+
+def _inverse_permutation(axes):
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a % len(axes)] = i
+    return tuple(inverse)
+
+
+# How a view's new values map back onto its base, for the view ops whose
+# result can be written through (the reshaping ones).
+_WRITE_BACK = {
+    "reshape": lambda ns, new, base, params: ns.reshape(new, base.shape),
+    "expand_dims": lambda ns, new, base, params: ns.reshape(new, base.shape),
+    "squeeze": lambda ns, new, base, params: ns.reshape(new, base.shape),
+    "permute_dims": lambda ns, new, base, params:
+        ns.permute_dims(new, _inverse_permutation(params["axes"])),
+    "matrix_transpose": lambda ns, new, base, params: ns.matrix_transpose(new),
+}
 
 
 def _assign_inplace(array, new, same_buffer: bool) -> None:
     """Make ``array`` hold ``new`` after a recorded in-place update.
 
-    An array made by basic indexing is a view of its base: the update is
-    written through to the base first (recorded there too), so the base sees
-    it and gradients flow through it, as PyTorch's view rebasing does.  Other
-    views (``reshape``, ``permute_dims``...) are updated functionally: their
-    base keeps its values (see docs, in-place rules).
+    A view (made by basic indexing, ``reshape``, ``permute_dims``,
+    ``expand_dims``, ``squeeze`` or ``matrix_transpose``) writes the update
+    through to its base first (recorded there too) and is then taken again
+    from the base, so the base sees it and gradients flow through it, as
+    PyTorch's view rebasing does.  Views that cannot be written through
+    (``flip``, ``broadcast_to``, ``real``...) raise instead.
 
     ``same_buffer`` says whether ``new`` lives in ``array``'s old buffer
     (``__setitem__``, whose caller already bumped the shared version) or in a
@@ -437,11 +460,21 @@ def _assign_inplace(array, new, same_buffer: bool) -> None:
     nodes that saved it raise, while those that saved the old buffer through
     other aliases stay valid.
     """
-    view = _view_base(array)
-    if view is not None:
-        base, key = view
-        base[key] = new
-        new = base[key]
+    from .ops import _array_methods as _ix
+
+    node = _view_node(array)
+    if node is not None:
+        base = node.primals[0]
+        ns = array._ns
+        if node.op is _ix.GETITEM:
+            base[node.params["key"]] = new
+            new = base[node.params["key"]]
+        else:
+            write_back = _WRITE_BACK.get(node.op.name)
+            if write_back is None:
+                raise _errors.inplace_on_view(node.op.name)
+            base[...] = write_back(ns, new, base, node.params)
+            new = ns._function(node.op.name)(base, **node.params)
         array._data, array._node, array._index = new._data, new._node, new._index
         array._tangents = new._tangents
         array._version = new._version
@@ -572,8 +605,12 @@ def _track(op, ns, primals, params, out):
         any_edge = False
         for p in primals:
             if isinstance(p, Array) and p._node is not None:
+                parent = p._node
+                if type(parent) is _tape.Node and parent.view_version is not None and \
+                        parent.view_version != p._version[0]:
+                    raise _errors.stale_view(p, parent.op.name)
                 data = p._data
-                edges.append((p._node, p._index, tuple(data.shape), data.dtype))
+                edges.append((parent, p._index, tuple(data.shape), data.dtype))
                 any_edge = True
             else:
                 edges.append(None)
@@ -605,6 +642,8 @@ def _track(op, ns, primals, params, out):
             node.saved = node.saved + tuple(
                 (r._version, r._version[0], "its output", None) for r in results)
         node.multi = multi
+        if version is not None:
+            node.view_version = version[0]
         if multi:
             node.out_meta = tuple((tuple(r.shape), r.dtype) for r in raw_outs)
     for p in primals:
@@ -642,6 +681,9 @@ def _track_one(op, ns, primals, params, out):
             continue
         parent = p._node
         if parent is not None:
+            if type(parent) is _tape.Node and parent.view_version is not None and \
+                    parent.view_version != p._version[0]:
+                raise _errors.stale_view(p, parent.op.name)
             data = p._data
             edges.append((parent, p._index, tuple(data.shape), data.dtype))
             any_edge = True
@@ -720,6 +762,7 @@ def _forward_tangents(op, ns, primals, params, results, differentiable, multi):
     for p in primals:
         if isinstance(p, Array) and p._tangents:
             levels.update(p._tangents)
+    levels &= _tape.state.open_levels  # tangents of closed levels are inert
     if not levels:
         return
     rules = op.jvp
@@ -837,11 +880,11 @@ def _inplace(name, pyop, ipyop):
                         (isinstance(other, Array) and other._tangents)):
             if _tape.state.recording and isinstance(self._node, _tape.Leaf):
                 raise _errors.leaf_inplace(self)
-            if _view_base(self) is not None:
+            if _view_node(self) is not None:
                 # the result is written back into the base's buffer, which this view
                 # shares: the recorded op keeps a copy of the values it reads
                 old = Array._from_node(ns._xp.asarray(self._data, copy=True), ns, self._node,
-                                       self._index, None, self._tangents)
+                                       self._index, [self._version[0]], self._tangents)
             else:
                 old = self._snapshot(share_version=True)
             new = _call(op, pyop, ns, (old, other), _EMPTY)

@@ -364,6 +364,32 @@ def gradcheck_dtype(index: int, dtype) -> TypeError:
     )
 
 
+def implicit_complex_head(head) -> TypeError:
+    return TypeError(
+        f"backward() without a gradient needs a real output, but this is a complex "
+        f"{_describe(head)}: a complex result has no implicit head gradient (as in "
+        f"PyTorch). Differentiate a real function of it, e.g. xp.real(y) or xp.abs(y)**2, "
+        f"or pass gradient=... explicitly."
+    )
+
+
+def stale_view(array, op_name: str) -> RuntimeError:
+    return RuntimeError(
+        f"An {_describe(array)} made by '{op_name}' (a view) is used after the array it "
+        f"views was modified in place: its values changed but its recorded history did not. "
+        f"Take the view again after the in-place update, or copy it before "
+        f"(xp.asarray(v, copy=True))."
+    )
+
+
+def inplace_on_view(op_name: str) -> RuntimeError:
+    return RuntimeError(
+        f"In-place update of a view made by '{op_name}' of an array in a recorded graph is "
+        f"not supported: the update could not be written back to the array it views. "
+        f"Copy the view first (v = xp.asarray(v, copy=True)), or update the base array."
+    )
+
+
 def duplicate_argnums(argnums, n_args: int) -> ValueError:
     return ValueError(
         f"argnums={argnums!r} must not contain duplicates: it names the same one of the "

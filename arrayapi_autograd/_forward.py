@@ -17,14 +17,19 @@ import contextlib
 
 from . import _errors
 from ._array_object import Array
+from . import _tape
 from ._tape import state
 
 
 @contextlib.contextmanager
 def dual_level():
     """Open a new forward-mode level; yields its number (levels are never reused)."""
-    state.level_counter += 1
-    yield state.level_counter
+    level = next(_tape.levels)
+    state.open_levels.add(level)
+    try:
+        yield level
+    finally:
+        state.open_levels.discard(level)
 
 
 def make_dual(primal: Array, tangent: Array, level: int) -> Array:

@@ -27,21 +27,29 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import threading
 from typing import Any, Sequence
 
 from . import _errors
 from . import _array_object as _ao
 
 
-class _State:
-    """Global recording state (a plain class: attribute access is the hot path)."""
+class _State(threading.local):
+    """Recording state, one per thread (PyTorch's grad mode is thread-local too).
 
-    recording: bool = True
-    # forward-mode levels currently open (see _forward.py); 0 means none
-    level_counter: int = 0
+    ``recording``: whether operations on arrays that require a gradient are
+    recorded.  ``open_levels``: the forward-mode levels open in this thread
+    (tangents of a closed level are inert: nothing propagates them).
+    """
+
+    def __init__(self):
+        self.recording = True
+        self.open_levels = set()
 
 
-state = _State
+state = _State()
+# forward-mode level numbers, never reused (an inner level is always higher)
+levels = itertools.count(1)
 
 _sequence = itertools.count()
 
@@ -90,7 +98,8 @@ class Node:
     """
 
     __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "n_out",
-                 "multi", "saved", "hooks", "out_tangents", "out_meta", "__weakref__")
+                 "multi", "saved", "hooks", "out_tangents", "out_meta", "view_version",
+                 "__weakref__")
 
     def __init__(self, op, ns, primals, params, edges, out, n_out, saved):
         self.op = op
@@ -108,6 +117,7 @@ class Node:
         # ``out`` under an open jvp level (forward-over-reverse) sees them
         self.out_tangents = None
         self.out_meta = None
+        self.view_version = None
 
     def __repr__(self):
         return f"<Node {self.op.name} #{self.seq}>"
@@ -348,6 +358,8 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 raise _errors.not_in_graph(head)
             ns = head._ns
             if ct is None:
+                if ns._is_complex_dtype(head.dtype):
+                    raise _errors.implicit_complex_head(head)
                 ct = ns.ones_like(head)
             else:
                 if not isinstance(ct, _ao.Array):

@@ -48,14 +48,20 @@ def pause(train_mode: bool = False) -> _RecordingScope:
     return _RecordingScope(False)
 
 
-def no_grad() -> _RecordingScope:
-    """Do not record operations in this scope (PyTorch's ``torch.no_grad``)."""
-    return _RecordingScope(False)
+def no_grad(func=None):
+    """Do not record operations in this scope (PyTorch's ``torch.no_grad``).
+
+    A context manager, or a decorator with or without parentheses
+    (``@no_grad()`` and ``@no_grad``).
+    """
+    scope = _RecordingScope(False)
+    return scope(func) if callable(func) else scope
 
 
-def enable_grad() -> _RecordingScope:
-    """Record operations in this scope (PyTorch's ``torch.enable_grad``)."""
-    return _RecordingScope(True)
+def enable_grad(func=None):
+    """Record operations in this scope (PyTorch's ``torch.enable_grad``); like :func:`no_grad`."""
+    scope = _RecordingScope(True)
+    return scope(func) if callable(func) else scope
 
 
 def set_recording(is_recording: bool) -> bool:

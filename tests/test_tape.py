@@ -636,3 +636,107 @@ def test_tangent_of_the_wrong_shape(xp):
         with pytest.raises(ValueError, match=r"tangent has shape \(3,\) but its primal has "
                                              r"shape \(2,\)"):
             make_dual(xp.asarray([1.0, 2.0]), xp.ones((3,)), level)
+
+
+# ---------------------------------------------------------------------------
+# views, threads, closed forward levels (found by a fresh user's tests)
+# ---------------------------------------------------------------------------
+
+
+def _write_through_reshape(xp, v, w):
+    m = v * 1.0
+    r = xp.reshape(m, (2, 2))
+    r[0, 0] = w[0] * 7.0
+    r += w[1]
+    return m * m
+
+
+def _write_through_transpose(xp, v, w):
+    m = xp.reshape(v * 1.0, (2, 2))
+    t = xp.matrix_transpose(m)
+    t *= w[:2]
+    return m * w[2]
+
+
+@pytest.mark.parametrize("fn", [_write_through_reshape, _write_through_transpose],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_inplace_through_reshaping_views_reaches_the_base(xp, fn):
+    grads = assert_matches_torch(xp, fn, [0.5, -1.0, 2.0, 0.25], [3.0, -2.0, 0.5, 1.5])
+    assert all(np.any(g != 0) for g in grads)
+
+
+def test_a_view_used_after_its_base_changed_in_place_raises(xp):
+    x = _var(xp, [1.0, 2.0, 3.0, 4.0])
+    z = x * 1.0
+    v = z[0:2]
+    z[0] = 10.0 * x[1]
+    with pytest.raises(RuntimeError, match=r"made by '__getitem__' \(a view\) is used after "
+                                           r"the array it views was modified in place"):
+        xp.sum(v)
+    # taken again after the update, the view is current
+    xp.sum(z[0:2]).backward()
+    np.testing.assert_allclose(to_numpy(x.grad), [0.0, 11.0, 0.0, 0.0])
+
+
+def test_inplace_on_a_view_that_cannot_be_written_back_raises(xp):
+    x = _var(xp, [1.0, 2.0, 3.0])
+    f = xp.flip(x * 1.0)
+    with pytest.raises(RuntimeError, match=r"In-place update of a view made by 'flip'"):
+        f += 1.0
+
+
+def test_recording_state_is_per_thread(xp):
+    import threading
+
+    paused = threading.Event()
+    release = threading.Event()
+
+    def pause_in_another_thread():
+        with no_grad():
+            paused.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=pause_in_another_thread)
+    thread.start()
+    try:
+        paused.wait(10)
+        x = _var(xp, [1.0])
+        assert autograd.is_recording()
+        assert (x * 2.0).requires_grad
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_backward_of_a_complex_output_needs_a_head_gradient(xp):
+    z = xp.asarray([1.0 + 2.0j], dtype=xp.complex128)
+    z.requires_grad_()
+    y = xp.sum(z * z)
+    with pytest.raises(TypeError, match="needs a real output.*pass gradient="):
+        y.backward()
+    y.backward(xp.asarray(1.0 + 0.0j, dtype=xp.complex128))
+    # PyTorch's convention: the gradient is conj(dy/dz) = conj(2 z)
+    np.testing.assert_allclose(to_numpy(z.grad), [2.0 - 4.0j])
+
+
+def test_no_grad_is_a_decorator_with_or_without_parentheses(xp):
+    x = _var(xp, [1.0])
+
+    @no_grad
+    def bare(a):
+        return a * 2.0
+
+    @no_grad()
+    def called(a):
+        return a * 2.0
+
+    assert not bare(x).requires_grad and not called(x).requires_grad
+    assert (x * 2.0).requires_grad
+
+
+def test_results_of_a_closed_forward_level_convert_freely(xp):
+    H = ag.jacrev(ag.jacfwd(lambda a: xp.sum(xp.exp(a) * a)))(
+        xp.asarray([0.1, 0.2], dtype=xp.float64))
+    values = np.asarray(H)
+    expected = np.diag(np.exp([0.1, 0.2]) * (2.0 + np.array([0.1, 0.2])))
+    np.testing.assert_allclose(values, expected, rtol=1e-12)

@@ -97,7 +97,9 @@ def _to_device_forward(xp, x, device, stream):
     return array_api_compat.to_device(x, device, stream=stream)
 
 
-GETITEM = Op("__getitem__", "any", signature="x, /, key", view=True, saves=False,
+GETITEM = Op("__getitem__", "any", signature="x, /, key", saves=False,
+             # basic indexing returns a view; integer-array and boolean keys a copy
+             view=lambda params: not _has_array(params["key"]),
              vjp={"x": _getitem_vjp},
              jvp={"x": lambda ns, t, x, out, key: getitem_forward(t, key)})
 SETITEM = Op("__setitem__", "any", signature="x, value, /, key", arrays=("x", "value"),
