@@ -188,6 +188,18 @@ def compat_page(root: str) -> str:
 # Conformance report and benchmarks (written by other tools)
 # ---------------------------------------------------------------------------
 
+def _from_docs(root: str, path: str) -> str:
+    """``path`` as Sphinx directives (``literalinclude``, ``include``, ``image``) take it.
+
+    The generated pages are inserted with ``.. include::`` into pages of ``docs/``, and
+    Sphinx resolves a relative path against the including page, not against
+    ``docs/_generated/``.  A path starting with ``/`` is taken from the source directory
+    (``docs/``) whichever page includes it, so that is the form written here.
+    """
+    rel = os.path.relpath(path, os.path.join(root, "docs"))
+    return "/" + rel.replace(os.sep, "/")
+
+
 def conformance_page(root: str) -> str:
     path = os.path.join(root, "conformance-report.md")
     if not os.path.exists(path):
@@ -196,7 +208,7 @@ def conformance_page(root: str) -> str:
                 "which writes ``conformance-report.md`` (and ``.json``); rebuild the "
                 "documentation to include it here.\n")
     return ("The report ``conformance-report.md`` as found at build time:\n\n"
-            f".. literalinclude:: {os.path.relpath(path, os.path.join(root, 'docs', '_generated'))}\n"
+            f".. literalinclude:: {_from_docs(root, path)}\n"
             "   :language: markdown\n")
 
 
@@ -208,10 +220,9 @@ def benchmarks_page(root: str) -> str:
         return ("No benchmark outputs were found in ``docs/benchmarks/`` when these pages "
                 "were built.  Run ``python -m benchmarks`` from the repository root to "
                 "produce them.\n")
-    gen = os.path.join(root, "docs", "_generated")
     out = []
     for path in files:
-        rel = os.path.relpath(path, gen)
+        rel = _from_docs(root, path)
         name = os.path.basename(path)
         ext = os.path.splitext(name)[1].lower()
         if ext in (".png", ".svg", ".jpg", ".jpeg", ".gif"):
@@ -219,7 +230,11 @@ def benchmarks_page(root: str) -> str:
         elif ext == ".rst":
             out.append(f".. include:: {rel}\n")
         elif ext == ".csv":
-            out.append(f"``{name}``:\n\n.. csv-table::\n   :file: {rel}\n   :header-rows: 1\n")
+            # inlined: Sphinx and docutils disagree on where a :file: path starts
+            # from in an included page (the including page or the included one)
+            with open(path, encoding="utf-8") as f:
+                rows = "".join(f"   {line}" for line in f.read().strip().splitlines(True))
+            out.append(f"``{name}``:\n\n.. csv-table::\n   :header-rows: 1\n\n{rows}\n")
         elif ext in (".md", ".txt", ".json"):
             lang = {".md": "markdown", ".json": "json"}.get(ext, "text")
             out.append(f"``{name}``:\n\n.. literalinclude:: {rel}\n   :language: {lang}\n")
