@@ -31,7 +31,6 @@ reports its data buffers to it; PyTorch does not).
 from __future__ import annotations
 
 import gc
-import os
 import time
 import tracemalloc
 from dataclasses import dataclass, field
