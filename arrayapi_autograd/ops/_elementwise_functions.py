@@ -63,8 +63,9 @@ def _min_max_d(ns, x1, x2, out, loses):
     # 1/2 at ties, 0 where this argument loses, 1 elsewhere (so a NaN operand, which
     # neither wins nor loses, receives the cotangent): PyTorch's max/min backward,
     # where(x1 == x2, ct / 2, ct).masked_fill_(loses, 0)
-    ones = ns.ones_like(out)
-    return ns.where(x1 == x2, ones * 0.5, _where0(ns, loses, ones))
+    # written with casts, not nested where(): the same values, and cheaper on large arrays
+    dtype = out.dtype
+    return 1.0 - ns.astype(loses, dtype) - 0.5 * ns.astype(x1 == x2, dtype)
 
 
 def _min_max_jvp(ns, tangents, x1, x2, wins):
