@@ -425,11 +425,10 @@ def _view_node(array):
     return None
 
 
-def _inverse_permutation(axes):
-    inverse = [0] * len(axes)
-    for i, a in enumerate(axes):
-        inverse[a % len(axes)] = i
-    return tuple(inverse)
+def _permute_back(ns, new, axes):
+    from .ops._manipulation_functions import inverse_permutation
+
+    return ns.permute_dims(new, inverse_permutation(axes))
 
 
 # How a view's new values map back onto its base, for the view ops whose
@@ -438,8 +437,7 @@ _WRITE_BACK = {
     "reshape": lambda ns, new, base, params: ns.reshape(new, base.shape),
     "expand_dims": lambda ns, new, base, params: ns.reshape(new, base.shape),
     "squeeze": lambda ns, new, base, params: ns.reshape(new, base.shape),
-    "permute_dims": lambda ns, new, base, params:
-        ns.permute_dims(new, _inverse_permutation(params["axes"])),
+    "permute_dims": lambda ns, new, base, params: _permute_back(ns, new, params["axes"]),
     "matrix_transpose": lambda ns, new, base, params: ns.matrix_transpose(new),
 }
 
@@ -825,7 +823,8 @@ def _operator_op(name):
 _OPERANDS = (Array, *_SCALARS)
 
 
-def _binary(name, pyop):
+def _binary(name, pyop, reflected=False):
+    """``x <op> y`` (or, ``reflected``, ``y <op> x`` called as ``x.__r<op>__(y)``)."""
     op = None
 
     def method(self, other):
@@ -834,22 +833,8 @@ def _binary(name, pyop):
             op = _operator_op(name)
         if not isinstance(other, _OPERANDS) and not self._ns._is_backend_array(other):
             return _foreign_operand(self._ns, other)
-        return _call(op, pyop, self._ns, (self, other), _EMPTY)
-
-    method.__name__ = f"__{pyop.__name__.strip('_')}__"
-    return method
-
-
-def _reflected(name, pyop):
-    op = None
-
-    def method(self, other):
-        nonlocal op
-        if op is None:
-            op = _operator_op(name)
-        if not isinstance(other, _OPERANDS) and not self._ns._is_backend_array(other):
-            return _foreign_operand(self._ns, other)
-        return _call(op, pyop, self._ns, (other, self), _EMPTY)
+        primals = (other, self) if reflected else (self, other)
+        return _call(op, pyop, self._ns, primals, _EMPTY)
 
     return method
 
@@ -942,7 +927,7 @@ _DUNDER = {
 for _name, (_pyop, _ipyop) in _BINARY_OPERATORS.items():
     _d = _DUNDER[_name]
     setattr(Array, f"__{_d}__", _binary(_name, _pyop))
-    setattr(Array, f"__r{_d}__", _reflected(_name, _pyop))
+    setattr(Array, f"__r{_d}__", _binary(_name, _pyop, reflected=True))
     setattr(Array, f"__i{_d}__", _inplace(_name, _pyop, _ipyop))
 
 for _name, _pyop, _d in (("equal", operator.eq, "eq"), ("not_equal", operator.ne, "ne"),

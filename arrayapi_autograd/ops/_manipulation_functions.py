@@ -32,7 +32,7 @@ from .._op import Op, linear
 from ._helpers import standard_signature
 
 
-def _inverse_permutation(axes):
+def inverse_permutation(axes):
     inverse = [0] * len(axes)
     for i, a in enumerate(axes):
         inverse[a % len(axes)] = i
@@ -222,7 +222,7 @@ MANIPULATION_OPS: tuple[Op, ...] = (
        vjp={"x": _moveaxis_vjp}, jvp={"x": _moveaxis_jvp}),
     linear("permute_dims", "any", signature="x, /, axes", view=True,
            vjp={"x": lambda ns, ct, x, out, axes:
-                ns.permute_dims(ct, _inverse_permutation(axes))}),
+                ns.permute_dims(ct, inverse_permutation(axes))}),
     # repeats (an int or an integer array) is never differentiable: it is a parameter
     Op("repeat", "any", signature="x, repeats, /, *, axis=None", forward=_repeat_forward,
        saves=False, vjp={"x": _repeat_vjp}, jvp={"x": _repeat_jvp}),
