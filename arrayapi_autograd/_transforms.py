@@ -196,10 +196,13 @@ class _Inputs:
         return trees[0] if single else tuple(trees)
 
 
-def _setup(f: Callable, args: tuple, kwargs: dict, argnums, has_aux: bool):
-    """Convert the arguments, make fresh inputs, run ``f`` recording.
+def _differentiated_namespace(args: tuple, kwargs: dict, argnums):
+    """The normalized ``argnums`` and the namespace fixed by the arguments.
 
-    Returns ``(inputs, out, aux, outer_recording)``.
+    Raises
+    ------
+    TypeError
+        No argument is an array, so no namespace can be chosen for scalars.
     """
     numbers = _normalize_argnums(argnums, len(args))
     leaves = []
@@ -208,6 +211,15 @@ def _setup(f: Callable, args: tuple, kwargs: dict, argnums, has_aux: bool):
     ns = _namespace_of(leaves) or _namespace_of(flatten((args, kwargs))[0])
     if ns is None:
         raise _errors.no_namespace_for_scalars(_first_scalar(leaves))
+    return numbers, ns
+
+
+def _setup(f: Callable, args: tuple, kwargs: dict, argnums, has_aux: bool):
+    """Convert the arguments, make fresh inputs, run ``f`` recording.
+
+    Returns ``(inputs, out, aux, outer_recording)``.
+    """
+    numbers, ns = _differentiated_namespace(args, kwargs, argnums)
     outer = _tape.state.recording
     inputs = _Inputs(ns, args, numbers, outer)
     with enable_grad():
@@ -557,13 +569,7 @@ def _jacrev(f, args, kwargs, argnums, single):
 
 
 def _jacfwd(f, args, kwargs, argnums, single):
-    numbers = _normalize_argnums(argnums, len(args))
-    leaves = []
-    for i in numbers:
-        leaves += flatten(args[i])[0]
-    ns = _namespace_of(leaves) or _namespace_of(flatten((args, kwargs))[0])
-    if ns is None:
-        raise _errors.no_namespace_for_scalars(_first_scalar(leaves))
+    numbers, ns = _differentiated_namespace(args, kwargs, argnums)
     # the differentiated leaves, converted, with where they sit in the arguments
     trees = []
     for i in numbers:
