@@ -26,7 +26,7 @@ tangent.  The VJP is the adjoint transform (PyTorch's ``fft_c2c`` backward and
 from __future__ import annotations
 
 from .._op import Op, conj, creation, linear
-from .linalg import _real_dtype
+from .linalg import _real_dtype, _zero_pad
 
 _DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 
@@ -39,15 +39,7 @@ def _fit(ns, a, axis: int, length: int):
         return a
     if current > length:
         return a[(slice(None),) * ax + (slice(0, length), Ellipsis)]
-    # zero-pad: a matrix product with eye(current, length) on the moved axis
-    last = a.ndim - 1
-    eye = ns.eye(current, length, dtype=a.dtype, device=a.device)
-    if ax == last:
-        return a @ eye
-    perm = tuple(i for i in range(a.ndim) if i != ax) + (ax,)
-    padded = ns.permute_dims(a, perm) @ eye
-    inverse = tuple(sorted(range(a.ndim), key=lambda i: perm[i]))
-    return ns.permute_dims(padded, inverse)
+    return _zero_pad(ns, a, ax, length)
 
 
 def _fit_all(ns, a, axes, shape):
@@ -90,8 +82,9 @@ def _ifft_vjp(ns, ct, x, out, n, axis, norm):
 
 def _rfft_vjp(ns, ct, x, out, n, axis, norm):
     length = x.shape[axis] if n is None else n
-    full = _fit(ns, ct, axis, length)
-    g = ns.real(ns.fft.ifft(full, axis=axis, norm=_DUAL[norm]))
+    # the transform's own n zero-fills the missing half (one chunk on Dask, whose
+    # FFTs need the transformed axis in one chunk)
+    g = ns.real(ns.fft.ifft(ct, n=length, axis=axis, norm=_DUAL[norm]))
     return _fit(ns, g, axis, x.shape[axis])
 
 
@@ -113,8 +106,7 @@ def _hfft_vjp(ns, ct, x, out, n, axis, norm):
 def _ihfft_vjp(ns, ct, x, out, n, axis, norm):
     # ihfft(x) = conj(rfft(x)) with the dual normalization
     length = x.shape[axis] if n is None else n
-    full = _fit(ns, conj(ns, ct), axis, length)
-    g = ns.real(ns.fft.ifft(full, axis=axis, norm=norm))
+    g = ns.real(ns.fft.ifft(conj(ns, ct), n=length, axis=axis, norm=norm))
     return _fit(ns, g, axis, x.shape[axis])
 
 
@@ -137,8 +129,8 @@ def _rfftn_vjp(ns, ct, x, out, s, axes, norm):
     axes = _nd_axes(x, s, axes)
     last = axes[-1]
     length = x.shape[last] if s is None else s[-1]
-    full = _fit(ns, ct, last, length)
-    g = ns.real(ns.fft.ifftn(full, axes=axes, norm=_DUAL[norm]))
+    lengths = tuple(ct.shape[a] for a in axes[:-1]) + (length,)
+    g = ns.real(ns.fft.ifftn(ct, s=lengths, axes=axes, norm=_DUAL[norm]))
     return _fit_all(ns, g, axes, x.shape)
 
 

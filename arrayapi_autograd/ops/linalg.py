@@ -49,8 +49,32 @@ def _mH(ns, a):
 
 
 def _eye(ns, n, m=None, like=None, k=0, dtype=None):
-    return ns.eye(n, m, k=k, dtype=dtype if dtype is not None else like.dtype,
-                  device=like.device)
+    """``eye(n, m, k=k)`` in ``like``'s dtype (or ``dtype``) and device.
+
+    Rectangular masks are built from ``arange`` comparisons rather than with
+    ``eye(n, m)``: Dask 2026.8's ``eye`` with ``m != n`` builds a broken graph
+    (a missing ``('eye-...', 0, 1)`` dependency at compute).
+    """
+    dtype = dtype if dtype is not None else like.dtype
+    if m is None or m == n:
+        return ns.eye(n, n, k=k, dtype=dtype, device=like.device)
+    rows = ns.arange(n, device=like.device)
+    cols = ns.arange(m, device=like.device)
+    return ns.astype(ns.expand_dims(rows, axis=-1) + k == cols, dtype)
+
+
+def _zero_pad(ns, a, axis: int, length: int):
+    """``a`` followed by zeros along ``axis`` up to ``length`` (the adjoint of cropping).
+
+    A ``concat`` with zeros: no ``O(n * length)`` product with a rectangular ``eye``.
+    """
+    ax = axis % a.ndim
+    extra = length - a.shape[ax]
+    if extra <= 0:
+        return a
+    shape = tuple(extra if i == ax else n for i, n in enumerate(a.shape))
+    zeros = ns.zeros(shape, dtype=a.dtype, device=a.device)
+    return ns.concat([a, zeros], axis=ax)
 
 
 def _diag(ns, a):
@@ -391,12 +415,12 @@ def _svd_jvp(ns, t, x, out, full_matrices):
         dav = t @ (v / s_row)
         du = du + dav - u @ (_mH(ns, u) @ dav)
         if full_matrices:
-            du = du @ _eye(ns, k, m, like=du)  # zero tangent for the extra columns
+            du = _zero_pad(ns, du, -1, m)  # zero tangent for the extra columns
     if m < n:
         uda = (_mH(ns, u) / s_col) @ t
         dvh = dvh + uda - (uda @ v) @ vh
         if full_matrices:
-            dvh = _eye(ns, n, k, like=dvh) @ dvh  # zero tangent for the extra rows
+            dvh = _zero_pad(ns, dvh, -2, n)  # zero tangent for the extra rows
     return du, ds, dvh
 
 
@@ -444,7 +468,7 @@ def _qr_vjp(ns, ct, x, out, mode):
     y = ns.tril(y - _mH(ns, y))
     y = y - 0.5 * _diag_embed(ns, _diag(ns, y))
     g = _solve_right(ns, q @ y, _mH(ns, r[..., :, :m]))
-    g = g @ _eye(ns, m, n, like=g)  # pad with zero columns
+    g = _zero_pad(ns, g, -1, n)  # pad with zero columns
     return g + q @ g_r
 
 
@@ -610,16 +634,14 @@ def _cross_jvp(ns, tangents, x1, x2, out, axis):
 
 
 def _diagonal_vjp(ns, ct, x, out, offset):
-    # scatter ct back onto the offset diagonal: rows (k >= 0) or columns (k < 0) of
-    # the selected entries, times the mask eye(n, m, k)
+    # scatter ct back onto the offset diagonal: entry i sits on row i (k >= 0) or
+    # column i (k < 0); zero-pad ct to that axis's length, spread it along the
+    # other axis and keep the diagonal with the mask eye(n, m, k)
     rows, cols = x.shape[-2], x.shape[-1]
-    length = ct.shape[-1]
     mask = _eye(ns, rows, cols, like=ct, k=offset)
     if offset >= 0:
-        padded = ct @ _eye(ns, length, rows, like=ct)  # (..., rows)
-        return ns.expand_dims(padded, axis=-1) * mask
-    padded = ct @ _eye(ns, length, cols, like=ct)  # (..., cols)
-    return ns.expand_dims(padded, axis=-2) * mask
+        return ns.expand_dims(_zero_pad(ns, ct, -1, rows), axis=-1) * mask
+    return ns.expand_dims(_zero_pad(ns, ct, -1, cols), axis=-2) * mask
 
 
 def _trace_vjp(ns, ct, x, out, offset, dtype):
