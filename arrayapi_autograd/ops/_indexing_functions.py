@@ -10,6 +10,10 @@ PyTorch's ``index_select`` backward (``index_add``) for ``take`` and its
 ``take_along_dim`` backward (``scatter_add``) for ``take_along_axis``.  The
 scatter is the tape's ``_scatter_add`` primitive, itself linear (its VJP
 gathers again), so higher derivatives follow.
+
+``take`` passes ``axis=0`` for a one-dimensional ``x`` when none is given (the
+standard makes ``axis`` optional only then), since some backends (Dask) always
+require it.
 """
 
 from __future__ import annotations
@@ -59,9 +63,17 @@ def _take_along_axis_vjp(ns, ct, x, indices, out, axis):
     return ns._function("_scatter_add")(ct, key=key, shape=shape)
 
 
+def _take_forward(xp, x, indices, /, *, axis=None):
+    # the standard makes axis optional for a one-dimensional x (and required
+    # otherwise): pass axis=0 then, for backends that always require it (Dask)
+    if axis is None and x.ndim == 1:
+        axis = 0
+    return xp.take(x, indices, axis=axis)
+
+
 INDEXING_OPS: tuple[Op, ...] = (
     Op("take", "any", signature="x, indices, /, *, axis=None", arrays=("x", "indices"),
-       vjp={"x": _take_vjp},
+       forward=_take_forward, vjp={"x": _take_vjp},
        jvp={"x": lambda ns, t, x, indices, out, axis: ns.take(t, indices, axis=axis)}),
     Op("take_along_axis", "any", signature="x, indices, /, *, axis=-1",
        arrays=("x", "indices"), vjp={"x": _take_along_axis_vjp},
