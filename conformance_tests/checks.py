@@ -56,6 +56,7 @@ import numpy as np
 from arrayapi_autograd import autograd
 from arrayapi_autograd._array_object import Array
 from arrayapi_autograd._forward import dual_level, make_dual, unpack_dual
+from arrayapi_autograd._tape import same_shape
 
 from .opinfos._core import OpInfo, Sample
 
@@ -587,6 +588,30 @@ class Ours:
         kwargs = resolve_dtypes(kwargs, ns)
         return self._call(ns, *args, **kwargs)
 
+    def cotangent(self, c: np.ndarray, out: Array) -> Array:
+        """The head cotangent ``c`` for output ``out``, in ``out``'s dtype and shape.
+
+        Where ``out`` has sizes unknown until computed (Dask's ``nan`` after a
+        boolean mask), ``c`` is given the same unknown sizes, by selecting all
+        of it along those axes with an all-true mask, as the tape requires a
+        head gradient of its output's shape.
+        """
+        raw = self.target.asarray(c)
+        xp = self.target.xp
+        for d, n in enumerate(out.shape):
+            if not isinstance(n, int):
+                kwargs = {} if self.target.device is None else {"device": self.target.device}
+                everything = xp.ones((c.shape[d],), dtype=xp.bool, **kwargs)
+                raw = raw[(slice(None),) * d + (everything, Ellipsis)]
+        return self.ns.astype(self.ns.asarray(raw), out.dtype)
+
+    def shape(self, a: Array) -> tuple:
+        """``a``'s shape; sizes unknown until computed (Dask's ``nan``) are computed."""
+        shape = tuple(a.shape)
+        if all(isinstance(n, int) for n in shape):
+            return shape
+        return self.numpy(a).shape
+
     def numpy(self, a) -> np.ndarray:
         if isinstance(a, Array):
             return self.target.to_numpy(a._data)
@@ -607,11 +632,12 @@ class Ours:
             for i, (o, m, c) in enumerate(zip(outs, mask, cts)):
                 if not m or not isinstance(o, Array) or not o.requires_grad:
                     continue
-                if tuple(o.shape) != tuple(ref_outs[i].shape):
-                    _fail(f"output {i} has shape {tuple(o.shape)}, PyTorch's "
+                shape = self.shape(o)
+                if shape != tuple(ref_outs[i].shape):
+                    _fail(f"output {i} has shape {shape}, PyTorch's "
                           f"{tuple(ref_outs[i].shape)}")
                 heads.append(o)
-                head_cts.append(self.ns.astype(self.wrap(c), o.dtype))
+                head_cts.append(self.cotangent(c, o))
             if heads and inputs:
                 grads = autograd.grad(heads, inputs, head_cts, create_graph=True,
                                       allow_unused=True)
@@ -654,7 +680,7 @@ def check_forward(session: "Session", case: Case, target) -> float:
             _fail(f"output {i} is a {type(o).__name__}, not a wrapped array")
         if o.dtype != r.dtype:
             _fail(f"output {i} has dtype {o.dtype}, the backend's function {r.dtype}")
-        if tuple(o.shape) != tuple(r.shape):
+        if not same_shape(tuple(o.shape), tuple(r.shape)):
             _fail(f"output {i} has shape {tuple(o.shape)}, the backend's {tuple(r.shape)}")
         a, b = ours.numpy(o), target.to_numpy(r)
         if np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
@@ -681,8 +707,8 @@ def check_vjp(session, case, target) -> float:
         if not o.requires_grad:
             _fail(f"output {i} is not recorded, but PyTorch differentiates it")
     for i, (g, x, r) in enumerate(zip(grads, inputs, ref_grads)):
-        if tuple(g.shape) != tuple(x.shape):
-            _fail(f"gradient of input {i} has shape {tuple(g.shape)}, the input {tuple(x.shape)}")
+        if ours.shape(g) != ours.shape(x):
+            _fail(f"gradient of input {i} has shape {ours.shape(g)}, the input {ours.shape(x)}")
         if g.dtype != x.dtype:
             _fail(f"gradient of input {i} has dtype {g.dtype}, the input {x.dtype}")
         worst = max(worst, _compare_values(f"VJP of input {i} (vs torch.autograd)",
@@ -733,7 +759,7 @@ def _forward_over_reverse(session, case, target, ours, rtol) -> float:
         for o, m, c in zip(outs, mask, cts):
             if m and isinstance(o, Array) and o.requires_grad:
                 heads.append(o)
-                head_cts.append(ours.ns.astype(ours.wrap(c), o.dtype))
+                head_cts.append(ours.cotangent(c, o))
         grads = autograd.grad(heads, inputs, head_cts, create_graph=True,
                               allow_unused=True) if heads else [None] * len(inputs)
         tangents = [None if g is None else unpack_dual(g, level)[1] for g in grads]

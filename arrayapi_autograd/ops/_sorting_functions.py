@@ -12,10 +12,13 @@ the cotangent of the positions PyTorch's stable sort gives them.  The scatter is
 a gather by the inverse permutation, done by the private linear op
 ``_permute`` (``take_along_axis`` by given indices, whose transpose is the same
 op with the inverse indices), so higher derivatives come free.  The JVP is the
-tangent gathered by the permutation.
+tangent gathered by the permutation.  On backends without ``take_along_axis``
+(Dask) ``_permute`` gathers with ``take`` on the flattened array.
 """
 
 from __future__ import annotations
+
+import math
 
 from .._op import Op, nondifferentiable
 
@@ -41,7 +44,32 @@ def _sort_jvp(ns, t, x, out, axis, descending, stable):
 
 
 def _permute_forward(xp, a, indices, inverse, *, axis):
-    return xp.take_along_axis(a, indices, axis=axis)
+    if hasattr(xp, "take_along_axis"):
+        return xp.take_along_axis(a, indices, axis=axis)
+    return _gather_by_take(xp, a, indices, axis)
+
+
+def _gather_by_take(xp, a, indices, axis):
+    """``take_along_axis(a, indices, axis)`` with ``take`` on the flattened array.
+
+    For backends without ``take_along_axis`` (Dask 2026.8): ``axis`` moved last,
+    each row's indices offset by the row's start in the flattened array.
+    """
+    ndim = a.ndim
+    axis = axis % ndim
+    if ndim == 0:
+        return a
+    perm = tuple(d for d in range(ndim) if d != axis) + (axis,)
+    moved_a = xp.permute_dims(a, perm)
+    moved_i = xp.permute_dims(indices, perm)
+    shape = moved_i.shape
+    n = moved_a.shape[-1]
+    rows = math.prod(shape[:-1])
+    flat_i = xp.reshape(moved_i, (rows, shape[-1]))
+    flat_i = flat_i + xp.reshape(xp.arange(rows, dtype=flat_i.dtype) * n, (rows, 1))
+    gathered = xp.take(xp.reshape(moved_a, (-1,)), xp.reshape(flat_i, (-1,)), axis=0)
+    inverse_perm = tuple(perm.index(d) for d in range(ndim))
+    return xp.permute_dims(xp.reshape(gathered, shape), inverse_perm)
 
 
 _SORT = "x, /, *, axis=-1, descending=False, stable=True"
