@@ -111,8 +111,8 @@ def _others_product(ns, x, axis):
     moved = ns.permute_dims(x, order) if order != tuple(range(ndim)) else x
     moved_shape = moved.shape
     k = math.prod(x.shape[a] for a in axes)
-    if k == 0:
-        return ns.ones_like(x)
+    if k == 0 or 0 in x.shape:  # empty: nothing to compute (and no empty slices to
+        return ns.ones_like(x)  # differentiate, which Dask's __setitem__ refuses)
     flat = ns.reshape(moved, tuple(x.shape[d] for d in kept) + (k,))
     last = len(kept)
     left = _take(ns.cumulative_prod(flat, axis=last, include_initial=True), last, None, k)
