@@ -1058,14 +1058,19 @@ class Session:
         return outcome
 
     def backend_rejects(self, case: Case, target) -> str | None:
-        """Why the backend's own function raises on ``case`` (then the sample is skipped)."""
+        """Why the backend's own function raises on ``case``, when called or when its
+        result is computed (then the sample is skipped)."""
         cache = self._scope(case.info)
         key = ("rejects", target.name, case.dtype, case.index)
         if key not in cache:
             ours = self.ours(case, target)
             try:
-                ours.run([target.asarray(a) for a in case.inputs], ns=target.xp,
-                         convert=target.asarray)
+                outs = ours.run([target.asarray(a) for a in case.inputs], ns=target.xp,
+                                convert=target.asarray)
+                # a lazy backend (Dask) may raise only when the result is computed
+                for o in flatten_outputs(outs):
+                    if hasattr(o, "shape") and hasattr(o, "dtype"):
+                        target.to_numpy(o)
                 cache[key] = None
             except Exception as exc:
                 cache[key] = f"{type(exc).__name__}: {exc}"
