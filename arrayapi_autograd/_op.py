@@ -67,6 +67,11 @@ class Op:
         callable ``view(params)`` decides per call (``astype(copy=False)``).
     sequence : bool
         The single array parameter is a sequence of arrays (``concat``).
+    sparse_cotangents : bool
+        For ops with several outputs: the VJP rule receives ``None`` (not
+        zeros) for outputs that got no cotangent, so it can skip their terms
+        (``eigh`` with only its eigenvalues used has a finite gradient at
+        repeated eigenvalues, as in PyTorch).
     bind : callable, optional
         ``bind(op, ns)`` builds the namespace function itself (for functions
         such as ``asarray`` that need more than unwrap-forward-record), or
@@ -86,6 +91,7 @@ class Op:
     view: bool | Callable = False
     sequence: bool = False
     bind: Callable | None = None
+    sparse_cotangents: bool = False
     doc: str = field(default="", compare=False)
 
     @property

@@ -149,6 +149,8 @@ class Node:
         out = self._unpack_out()
         if not self.multi:
             ct = cts[0]
+        elif op.sparse_cotangents:
+            ct = tuple(cts)
         else:
             # outputs that received no cotangent get zeros of their shape and dtype
             device = next(c for c in cts if c is not None).device

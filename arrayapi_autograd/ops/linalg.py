@@ -266,8 +266,12 @@ def _eigh_backward(ns, g_values, g_vectors, values, vectors):
 
 
 def _eigh_vjp(ns, ct, x, out):
+    # None for an unused output (sparse_cotangents): with the eigenvectors unused, the
+    # 1/(L_j - L_i) term is skipped, so repeated eigenvalues give a finite gradient
     g_values, g_vectors = ct
     values, vectors = out
+    if g_values is None:
+        g_values = ns.zeros_like(values)
     return _eigh_backward(ns, g_values, g_vectors, values, vectors)
 
 
@@ -310,6 +314,8 @@ def _eig_backward(ns, g_values, g_vectors, values, vectors):
 def _eig_vjp(ns, ct, x, out):
     g_values, g_vectors = ct
     values, vectors = out
+    if g_values is None:
+        g_values = ns.zeros_like(values)
     return _eig_backward(ns, g_values, g_vectors, values, vectors)
 
 
@@ -373,13 +379,21 @@ def _svd_backward(ns, g_u, g_s, g_vh, u, s, vh):
 
 
 def _svd_vjp(ns, ct, x, out, full_matrices):
+    # None for an unused output (sparse_cotangents): with U and Vh both unused, only the
+    # singular-value term remains, finite at repeated singular values (PyTorch)
     g_u, g_s, g_vh = ct
     u, s, vh = out
+    if g_s is None:
+        g_s = ns.zeros_like(s)
+    if (g_u is None) != (g_vh is None):
+        g_u = ns.zeros_like(u) if g_u is None else g_u
+        g_vh = ns.zeros_like(vh) if g_vh is None else g_vh
     k = s.shape[-1]
     if full_matrices:
         # only the first k singular vectors are determined by x (PyTorch narrows too)
-        u, g_u = u[..., :, :k], g_u[..., :, :k]
-        vh, g_vh = vh[..., :k, :], g_vh[..., :k, :]
+        u, vh = u[..., :, :k], vh[..., :k, :]
+        if g_u is not None:
+            g_u, g_vh = g_u[..., :, :k], g_vh[..., :k, :]
     return _svd_backward(ns, g_u, g_s, g_vh, u, s, vh)
 
 
@@ -706,9 +720,9 @@ LINALG_OPS: tuple[Op, ...] = (
     linear("linalg.diagonal", "any", signature="x, /, *, offset=0", view=True,
            vjp={"x": _diagonal_vjp}),
     Op("linalg.eig", "floating-point", vjp={"x": _eig_vjp}, jvp={"x": _eig_jvp},
-       saves=False, uses_out=True),
+       saves=False, uses_out=True, sparse_cotangents=True),
     Op("linalg.eigh", "floating-point", vjp={"x": _eigh_vjp}, jvp={"x": _eigh_jvp},
-       saves=False, uses_out=True),
+       saves=False, uses_out=True, sparse_cotangents=True),
     Op("linalg.eigvals", "floating-point", vjp={"x": _eigvals_vjp},
        jvp={"x": _eigvals_jvp}),
     Op("linalg.eigvalsh", "floating-point", vjp={"x": _eigvalsh_vjp},
@@ -738,7 +752,8 @@ LINALG_OPS: tuple[Op, ...] = (
     Op("linalg.solve", "floating-point", signature="x1, x2, /", arrays=("x1", "x2"),
        vjp=_solve_vjp, jvp=_solve_jvp, uses_out=True),
     Op("linalg.svd", "floating-point", signature="x, /, *, full_matrices=True",
-       vjp={"x": _svd_vjp}, jvp={"x": _svd_jvp}, saves=False, uses_out=True),
+       vjp={"x": _svd_vjp}, jvp={"x": _svd_jvp}, saves=False, uses_out=True,
+       sparse_cotangents=True),
     Op("linalg.svdvals", "floating-point", vjp={"x": _svdvals_vjp},
        jvp={"x": _svdvals_jvp}),
     linear("linalg.trace", "numeric", signature="x, /, *, offset=0, dtype=None",
