@@ -746,7 +746,9 @@ def _as_constant(ns, p, like):
         if isinstance(p, complex) and not ns._is_complex_dtype(dtype):
             dtype = None
         raw = ns._xp.asarray(p, dtype=dtype, device=ns._device(like))
-        if key is not None:
+        # only concrete arrays are cached: under a tracer (jax.jit) the constant belongs
+        # to that trace and must not leak into the next one
+        if key is not None and type(raw) is ns._array_type:
             if len(_CONSTANTS) > 1024:
                 _CONSTANTS.clear()
             _CONSTANTS[key] = raw

@@ -183,3 +183,17 @@ def test_jit_benchmark_smoke():
         assert seconds > 0, name
         for g, r in zip(grads, reference):
             np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+def test_a_second_jit_of_a_function_with_python_constants():
+    # constants made inside one trace must not be reused by the next (float32, JAX's default)
+    def f(w):
+        return xp.sum(3.0 * w) + xp.sum(xp.exp(w) * 3.0)
+
+    for _ in range(2):
+        jitted = jax.jit(ag.grad(f))
+        for scale in (1.0, 2.0):
+            w = jnp.asarray([1.0, 2.0], dtype=jnp.float32) * scale
+            got = np.asarray(jitted(w).compute())
+            assert got.dtype == np.float32
+            np.testing.assert_allclose(got, 3.0 + 3.0 * np.exp(np.asarray(w)), rtol=1e-6)
