@@ -153,6 +153,7 @@ class custom_vjp:
         self.fun = fun
         self.fwd = None
         self.bwd = None
+        self._in_fwd = False
         self._name = getattr(fun, "__name__", "custom_vjp")
         self._op = _custom_op(f"custom_vjp[{self._name}]", self._vjp_rule, self._jvp_rule)
 
@@ -167,9 +168,16 @@ class custom_vjp:
             return self.fun(*args)
         if self.fwd is None:
             raise _errors.custom_vjp_not_defined(self._name)
+        if self._in_fwd:
+            # fwd calling the function itself (JAX's documented pattern): the primal
+            return self.fun(*args)
         # JAX semantics: fwd runs on the arguments as given, so the residuals keep
         # their history (bwd stays differentiable) and tangents flow through fwd.
-        out, residuals = self.fwd(*args)
+        self._in_fwd = True
+        try:
+            out, residuals = self.fwd(*args)
+        finally:
+            self._in_fwd = False
         outputs = _Outputs(self._name, out)
         arrays = outputs.arrays()
         raws = tuple(a._data for a in arrays)
@@ -445,6 +453,18 @@ def _checkpoint_apply(fun: Callable, args: tuple):
     if not call.tracked:
         return fun(*args)
     holder: list = []
+    # the recomputation replays the namespace's random generator from here, so a
+    # function that draws random numbers sees the same ones (torch.utils.checkpoint)
+    generator = call.ns.random
+    state = generator._get_state()
+
+    def replay(*inputs):
+        current = generator._get_state()
+        generator._set_state(state)
+        try:
+            return fun(*inputs)
+        finally:
+            generator._set_state(current)
 
     def forward(*raws, **params):
         with no_grad():
@@ -452,7 +472,23 @@ def _checkpoint_apply(fun: Callable, args: tuple):
         holder.append(_Outputs(getattr(fun, "__name__", "checkpoint"), out))
         return tuple(a._data for a in holder[0].arrays())
 
-    return _run(call, _CHECKPOINT, forward, {"fun": fun, "call": call}, holder)
+    return _run(call, _CHECKPOINT, forward, {"fun": replay, "call": call}, holder)
+
+
+def _check_no_captured_variables(outputs, leaves, first_seq: int) -> None:
+    """Raise if the re-run's outputs depend on arrays requiring a gradient that are not
+    arguments (closed over): the checkpoint would silently drop their gradient."""
+    stop = {id(leaf._node) for leaf in leaves if leaf._node is not None}
+    stack = [o._node for o in outputs if o._node is not None]
+    seen = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in stop or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, _tape.Leaf) or node.seq < first_seq:
+            raise _errors.checkpoint_captured_variable()
+        stack.extend(edge[0] for edge in node.edges if edge is not None)
 
 
 def _recompute_vjp(fun: Callable, call: _Call, primals: tuple, cts: tuple) -> tuple:
@@ -477,7 +513,9 @@ def _recompute_vjp(fun: Callable, call: _Call, primals: tuple, cts: tuple) -> tu
             else:
                 leaves.append(Array._from_node(p._data, ns, _tape.Leaf("accumulate"), 0,
                                                p._version, p._tangents))
+        first_seq = next(_tape._sequence)
         out = _Outputs("checkpoint", fun(*call.args(leaves))).arrays()
+        _check_no_captured_variables(out, leaves, first_seq)
         heads = [(o, c) for o, c in zip(out, cts) if o._node is not None]
         targets = [leaf for leaf in leaves if leaf._node is not None]
         found = [None] * len(targets)

@@ -416,3 +416,12 @@ def grad_output_python_scalar(value) -> TypeError:
         f"computed from the inputs, e.g. xp.sum(x * x); with has_aux=True return a pair "
         f"(output, aux)."
     )
+
+
+def checkpoint_captured_variable() -> RuntimeError:
+    return RuntimeError(
+        "A checkpointed function uses an array that requires a gradient without receiving "
+        "it as an argument (it closes over it), so its gradient would be lost: "
+        "checkpoint(f) differentiates only with respect to f's arguments. Pass that array "
+        "as an argument of f."
+    )

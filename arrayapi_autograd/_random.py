@@ -44,6 +44,21 @@ class RandomNamespace(types.ModuleType):
             self._numpy = np.random.default_rng(seed)
             self._torch = None
 
+    def _get_state(self):
+        """The generator's state (``checkpoint`` replays it when it recomputes)."""
+        if self._torch is not None:
+            return self._torch.get_state()
+        bit_generator = getattr(self._numpy, "bit_generator", None)
+        return None if bit_generator is None else bit_generator.state
+
+    def _set_state(self, state) -> None:
+        if state is None:
+            return
+        if self._torch is not None:
+            self._torch.set_state(state)
+        else:
+            self._numpy.bit_generator.state = state
+
     def _shape(self, size):
         if size is None:
             return ()

@@ -304,3 +304,43 @@ def test_checkpoint_matches_torch(xp, x):
     np.testing.assert_allclose(to_numpy(a.grad), at.grad.numpy())
     np.testing.assert_allclose(float(wt.grad), float(wtt.grad))
     assert math.isfinite(float(wt.grad))
+
+
+# --- found by a user's tests ----------------------------------------------------
+
+
+def test_custom_vjp_fwd_may_call_the_function_itself(xp):
+    # JAX's documented pattern: inside fwd, f(x) is the primal function
+    @ag.custom_vjp
+    def f(x):
+        return xp.sin(x)
+
+    f.defvjp(lambda x: (f(x), xp.cos(x)), lambda cos_x, ct: (cos_x * ct * 2.0,))
+    x = xp.asarray([0.5, 1.0], dtype=xp.float64)
+    g = ag.grad(lambda a: xp.sum(f(a)))(x)
+    np.testing.assert_allclose(to_numpy(g), 2.0 * np.cos([0.5, 1.0]), rtol=1e-12)
+
+
+def test_checkpoint_refuses_a_closed_over_variable(xp):
+    w = xp.asarray([2.0], dtype=xp.float64)
+    w.requires_grad_()
+    f = ag.checkpoint(lambda a: a * w)
+    x = xp.asarray([1.0, 2.0], dtype=xp.float64)
+    x.requires_grad_()
+    y = xp.sum(f(x))
+    with pytest.raises(RuntimeError, match="closes over it.*Pass that array as an argument"):
+        y.backward()
+    # passed as an argument, it gets its gradient
+    g = ag.checkpoint(lambda a, v: a * v)
+    xp.sum(g(x, w)).backward()
+    np.testing.assert_allclose(to_numpy(w.grad), [3.0])
+
+
+def test_checkpoint_replays_the_random_generator(xp):
+    f = ag.checkpoint(lambda a: a * xp.random.uniform(size=(3,), dtype=xp.float64))
+    x = xp.asarray([1.0, 2.0, 3.0], dtype=xp.float64)
+    x.requires_grad_()
+    y = f(x)
+    y.backward(xp.ones(3, dtype=xp.float64))
+    # the gradient is the multiplier the forward drew
+    np.testing.assert_allclose(to_numpy(x.grad), to_numpy(y.detach() / x.detach()), rtol=1e-12)
