@@ -364,8 +364,8 @@ def gradcheck_dtype(index: int, dtype) -> TypeError:
     )
 
 
-def implicit_complex_head(head) -> TypeError:
-    return TypeError(
+def implicit_complex_head(head) -> RuntimeError:
+    return RuntimeError(
         f"backward() without a gradient needs a real output, but this is a complex "
         f"{_describe(head)}: a complex result has no implicit head gradient (as in "
         f"PyTorch). Differentiate a real function of it, e.g. xp.real(y) or xp.abs(y)**2, "
