@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -38,6 +38,8 @@ class Target:
     ns: Any
     device: Any = None
     to_numpy_fn: Callable | None = None
+    skipped_dtypes: dict = field(default_factory=dict)
+    """``{dtype name: reason}``: dtypes not checked here unless asked for (``--dtype``)."""
 
     available = True
     reason = ""
@@ -145,12 +147,20 @@ class Backend(enum.Enum):
                 import jax
 
                 jax.config.update("jax_enable_x64", True)  # float64 samples stay float64
-                return _target(self.value, "jax")
+                target = _target(self.value, "jax")
+                target.skipped_dtypes = dict.fromkeys(("float32", "complex64"), _JAX_SINGLE)
+                return target
         except ImportError as exc:
             return Unavailable(self.value, f"not installed ({exc})")
         except Exception as exc:  # a broken driver, a missing GPU...
             return Unavailable(self.value, f"{type(exc).__name__}: {exc}")
         raise AssertionError(self)
+
+
+_JAX_SINGLE = (
+    "eager JAX compiles one XLA executable per operation, shape and dtype (about "
+    "30 ms each on a CPU), which makes most of a JAX run; single precision would "
+    "double it for the same rules, so JAX is checked in double precision")
 
 
 def _target(name: str, backend: str, device=None, to_numpy=None) -> Target:

@@ -950,11 +950,15 @@ class Session:
         first available one is the baseline of the ``backends`` check.
     max_examples : int
         Hypothesis examples per record (shared by every backend and dtype).
+    dtypes : list of str, optional
+        Dtypes asked for by name: they are checked even on backends that skip
+        them by default (``Target.skipped_dtypes``).
     """
 
-    def __init__(self, targets: list, max_examples: int = 5):
+    def __init__(self, targets: list, max_examples: int = 5, dtypes=None):
         self.targets = targets
         self.max_examples = max_examples
+        self.dtypes = tuple(dtypes or ())
         available = [t for t in targets if t.available]
         self.baseline = available[0] if available else None
         self._op: str | None = None
@@ -1081,6 +1085,10 @@ class Session:
             return f"backend {target.name} unavailable: {target.reason}"
         if target.dtype(dtype) is None:
             return f"backend {target.name} has no {dtype}"
+        skipped = getattr(target, "skipped_dtypes", {}).get(dtype)
+        if skipped and dtype not in self.dtypes:
+            return f"{dtype} not checked on {target.name} by default (--dtype {dtype} " \
+                   f"checks it): {skipped}"
         if not has_function(info, target.xp):
             return f"backend {target.name} has no {info.name}"
         if check == "backends":

@@ -230,7 +230,7 @@ def main(argv=None) -> int:
     if not infos:
         console.print(f"[red]no OpInfo matches --ops {args.ops!r}")
         return 2
-    session = Session(targets, args.max_examples)
+    session = Session(targets, args.max_examples, dtypes)
     start = time.perf_counter()
     with Progress(TextColumn("{task.description:<48}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
