@@ -130,3 +130,28 @@ def test_report_cli_fails_on_broken_rule(tmp_path):
     assert code == 1
     text = (tmp_path / "conformance-report.md").read_text()
     assert "### sin [numpy, float64] vjp" in text and "First failing input" in text
+
+
+def test_skipped_dtype_is_a_skip_unless_asked_for():
+    target = backends.Backend.NUMPY.load()
+    target.skipped_dtypes = {"float32": "a reason"}
+    info = OpInfo("sin", dtypes=("float64", "float32"))
+    o = Session([target], 2).run(info, target, "float32", "vjp")
+    assert o.status == "skip" and "a reason" in o.message and "--dtype float32" in o.message
+    assert Session([target], 2, ["float32"]).run(info, target, "float32", "vjp").status == "pass"
+    assert Session([target], 2).run(info, target, "float64", "vjp").status == "pass"
+
+
+def test_sample_rejected_when_a_lazy_result_is_computed():
+    # a backend whose function raises only when its result is computed (Dask)
+    class Lazy:
+        shape, dtype = (), "float64"
+
+    def convert(raw):
+        raise ValueError("refused at compute time")
+
+    target = backends.Backend.NUMPY.load()
+    target.to_numpy_fn = convert
+    info = OpInfo("sin", dtypes=("float64",), call=lambda xp, x: Lazy())
+    o = Session([target], 2).run(info, target, "float64", "forward")
+    assert o.status == "skip" and "refused at compute time" in o.message
