@@ -9,7 +9,9 @@ the cotangent back into zeros of ``x``'s shape, *adding* at repeated indices:
 PyTorch's ``index_select`` backward (``index_add``) for ``take`` and its
 ``take_along_dim`` backward (``scatter_add``) for ``take_along_axis``.  The
 scatter is the tape's ``_scatter_add`` primitive, itself linear (its VJP
-gathers again), so higher derivatives follow.
+gathers again), so higher derivatives follow.  ``take`` scatters into the
+flattened ``x`` at flat positions (a single 1-D integer key, the one array
+key every backend accepts, Dask included).
 
 ``take`` passes ``axis=0`` for a one-dimensional ``x`` when none is given (the
 standard makes ``axis`` optional only then), since some backends (Dask) always
@@ -46,11 +48,25 @@ def _mesh_key(ns, shape, axis, indices):
 
 
 def _take_vjp(ns, ct, x, indices, out, axis):
+    # scatter into the flattened x at the flat positions of the taken elements: one
+    # 1-D integer key, which every backend accepts (Dask has no multi-axis integer
+    # array keys, array-api-strict no integer arrays mixed with slices)
     axis = 0 if axis is None else _normalize(axis, x.ndim)
-    # indices are 1-D: lay them along `axis` of an array of ct's rank
-    shaped = ns.reshape(indices, (1,) * axis + (-1,) + (1,) * (x.ndim - axis - 1))
-    key = _mesh_key(ns, ct.shape, axis, shaped)
-    return ns._function("_scatter_add")(ct, key=key, shape=x.shape)
+    n = x.shape[axis]
+    positions = None
+    stride = 1
+    for d in reversed(range(x.ndim)):
+        if d == axis:
+            coord = ns.where(indices < 0, indices + n, indices)
+        else:
+            coord = ns.arange(ct.shape[d], dtype=indices.dtype, device=indices.device)
+        term = ns.reshape(coord, (1,) * d + (-1,) + (1,) * (x.ndim - d - 1)) * stride
+        positions = term if positions is None else positions + term
+        stride *= x.shape[d]
+    positions = ns.reshape(ns.broadcast_to(positions, ct.shape), (-1,))
+    flat = ns._function("_scatter_add")(ns.reshape(ct, (-1,)), key=(positions._data,),
+                                        shape=(stride,))
+    return ns.reshape(flat, x.shape)
 
 
 def _take_along_axis_vjp(ns, ct, x, indices, out, axis):
