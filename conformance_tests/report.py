@@ -7,10 +7,12 @@ Usage::
 
 ``--ops`` takes comma-separated names or globs (``'sin,linalg.*'``);
 ``--backend`` is repeatable and takes a known backend (``numpy``, ``torch``,
-``array_api_strict``, ``cupy``, ``torch-cuda``) or the module name of any
-compliant namespace (``mylib.array_api``), which is wrapped with
-:func:`arrayapi_autograd.namespace`.  By default every known backend is tried;
-those that cannot run here (no GPU) are listed with the reason.
+``array_api_strict``, ``cupy``, ``torch-cuda``, ``dask``, ``jax``) or the module
+name of any compliant namespace (``mylib.array_api``), which is wrapped with
+:func:`arrayapi_autograd.namespace`.  By default every known backend but JAX
+(opt-in: slow, see ``backends.py``) is tried; those that cannot run here (no GPU,
+not installed) are listed with the reason.  A backend may leave some dtypes out
+by default (JAX: single precision), with the reason; ``--dtype`` asks for them.
 
 The run prints a progress bar, then a table with one row per op and one column
 per backend: a pass shows the worst relative error against PyTorch over the

@@ -12,8 +12,10 @@ Environment variables:
     Hypothesis examples per record (default 3, to stay within a few minutes
     on 2 cores; ``python -m conformance_tests`` defaults to 5).
 ``CONFORMANCE_BACKENDS``
-    Comma-separated backend names or module names (default: every member of
-    :class:`~conformance_tests.backends.Backend`).
+    Comma-separated backend names or module names (default:
+    ``backends.DEFAULT_BACKENDS``, every member of
+    :class:`~conformance_tests.backends.Backend` but the opt-in JAX;
+    ``CONFORMANCE_BACKENDS=numpy,jax`` adds it).
 """
 
 from __future__ import annotations
