@@ -794,7 +794,7 @@ def _forward_tangents(op, ns, primals, params, results, differentiable, multi):
                 continue
             if not isinstance(t, Array):
                 t = ns.asarray(t)
-            if t.shape != r.shape:
+            if t.shape != r.shape and not _tape.same_shape(t.shape, r.shape):
                 t = ns.broadcast_to(t, r.shape)
             if t.dtype != r.dtype:
                 t = ns.astype(t, r.dtype)

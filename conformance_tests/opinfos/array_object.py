@@ -104,12 +104,7 @@ OPINFOS: tuple[OpInfo, ...] = (
     # abs is not differentiable at 0 (PyTorch: derivative 0 there); 0 is drawn on purpose
     OpInfo("__abs__", special=(0.0,), smooth=False),
     OpInfo("__iadd__", family="custom", sample=_iadd_sample, call=_iadd),
-    OpInfo("__getitem__", family="custom", sample=_getitem_sample, xfail={
-        check + ":dask": "forward mode through a boolean mask on Dask: the result's size "
-        "is unknown (nan) and _array_object._forward_tangents compares the tangent's "
-        "shape with != (nan != nan), then calls broadcast_to, which Dask refuses "
-        "('cannot broadcast shape (nan,) to shape (nan,)'); fix: _tape.same_shape there"
-        for check in ("jvp", "grad2")}),
+    OpInfo("__getitem__", family="custom", sample=_getitem_sample),
     OpInfo("__setitem__", family="custom", sample=_setitem_sample, call=_setitem),
     OpInfo("mT", family="custom", sample=_mT_sample, call=_mT),
 )
