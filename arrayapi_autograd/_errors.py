@@ -425,3 +425,13 @@ def checkpoint_captured_variable() -> RuntimeError:
         "checkpoint(f) differentiates only with respect to f's arguments. Pass that array "
         "as an argument of f."
     )
+
+
+def cotangent_shape(op, ct_shape, shape) -> ValueError:
+    who = f"The VJP rule of '{op.name}'" if op is not None else "A derivative rule"
+    return ValueError(
+        f"{who} returned a cotangent of shape {tuple(ct_shape)} for an input of shape "
+        f"{tuple(shape)}; it must have the input's shape or broadcast to it (the tape sums "
+        f"broadcast dimensions back). Check the rule (a custom bwd, a Function.backward, or "
+        f"a hook's return value)."
+    )

@@ -173,12 +173,12 @@ class Node:
                 if rule is None:
                     raise _errors.vjp_not_defined(op.name, names[i])
                 r = rule(ns, ct, *primals, out=out, **params)
-                results.append(r if r is None else fit_cotangent(ns, r, edge[2], edge[3]))
+                results.append(r if r is None else fit_cotangent(ns, r, edge[2], edge[3], op))
             return results
         for i, edge in enumerate(edges):
             r = results[i]
             if edge is not None and r is not None:
-                results[i] = fit_cotangent(ns, r, edge[2], edge[3])
+                results[i] = fit_cotangent(ns, r, edge[2], edge[3], op)
         return results
 
     def _unpack_out(self):
@@ -229,7 +229,7 @@ def same_shape(a: tuple, b: tuple) -> bool:
         m == n or ((m is None or m != m) and (n is None or n != n)) for m, n in zip(a, b))
 
 
-def fit_cotangent(ns, ct, shape, dtype):
+def fit_cotangent(ns, ct, shape, dtype, op=None):
     """Sum a cotangent back to a broadcast input's ``shape`` and cast it to ``dtype``.
 
     Parameters
@@ -241,6 +241,14 @@ def fit_cotangent(ns, ct, shape, dtype):
     dtype : dtype
         Dtype of that input; a complex cotangent of a real input keeps its
         real part (PyTorch's convention).
+    op : Op, optional
+        The op whose rule returned ``ct``, named in the error.
+
+    Raises
+    ------
+    ValueError
+        ``ct`` does not broadcast to ``shape`` (a rule returned a wrong shape):
+        it is never reshaped to fit.
     """
     if not isinstance(ct, _ao.Array):
         ct = ns.asarray(ct, dtype=dtype)
@@ -250,12 +258,15 @@ def fit_cotangent(ns, ct, shape, dtype):
     ct_shape = ct.shape
     if ct_shape != shape and not same_shape(ct_shape, shape):
         lead = len(ct_shape) - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and ct_shape[lead + i] != 1)
-        if axes:
-            ct = ns.sum(ct, axis=axes, keepdims=True)
+        if lead < 0:
+            raise _errors.cotangent_shape(op, ct_shape, shape)
+        if lead:
+            ct = ns.sum(ct, axis=tuple(range(lead)))
+        ones = tuple(i for i, n in enumerate(shape) if n == 1 and ct.shape[i] != 1)
+        if ones:
+            ct = ns.sum(ct, axis=ones, keepdims=True)
         if not same_shape(ct.shape, shape):
-            ct = ns.reshape(ct, shape)
+            raise _errors.cotangent_shape(op, ct_shape, shape)
     if ct.dtype != dtype:
         if ns._is_complex_dtype(ct.dtype) and not ns._is_complex_dtype(dtype):
             ct = ns.real(ct)

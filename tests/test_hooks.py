@@ -121,3 +121,13 @@ def test_hooks_fire_in_autograd_grad_and_transforms(xp):
 def test_hook_on_non_tracked_array_raises(xp):
     with pytest.raises(RuntimeError, match="hook"):
         xp.asarray([1.0]).register_hook(lambda ct: ct)
+
+
+def test_a_hook_returning_a_wrong_shape_is_named_in_the_error(xp):
+    x = xp.asarray([1.0, 2.0, 3.0], dtype=xp.float64)
+    x.requires_grad_()
+    y = x * 2.0
+    y.register_hook(lambda ct: ct[:2])
+    with pytest.raises(ValueError, match=r"returned a cotangent of shape \(2,\) for an input "
+                                         r"of shape \(3,\).*a hook's return value"):
+        xp.sum(y * y).backward()
