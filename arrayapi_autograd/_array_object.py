@@ -603,12 +603,7 @@ def _track(op, ns, primals, params, out):
         any_edge = False
         for p in primals:
             if isinstance(p, Array) and p._node is not None:
-                parent = p._node
-                if type(parent) is _tape.Node and parent.view_version is not None and \
-                        parent.view_version != p._version[0]:
-                    raise _errors.stale_view(p, parent.op.name)
-                data = p._data
-                edges.append((parent, p._index, tuple(data.shape), data.dtype))
+                edges.append(_edge(p))
                 any_edge = True
             else:
                 edges.append(None)
@@ -656,6 +651,22 @@ def _track(op, ns, primals, params, out):
     return results[0]
 
 
+def _edge(p) -> tuple:
+    """The tape edge to an input in a graph: ``(parent, index, shape, dtype)``.
+
+    Raises
+    ------
+    RuntimeError
+        ``p`` is a view whose base was modified in place after it was taken.
+    """
+    parent = p._node
+    if type(parent) is _tape.Node and parent.view_version is not None and \
+            parent.view_version != p._version[0]:
+        raise _errors.stale_view(p, parent.op.name)
+    data = p._data
+    return parent, p._index, tuple(data.shape), data.dtype
+
+
 def _track_one(op, ns, primals, params, out):
     """:func:`_track` for the common case, in one pass over the inputs.
 
@@ -677,13 +688,8 @@ def _track_one(op, ns, primals, params, out):
         if p is None:
             edges.append(None)
             continue
-        parent = p._node
-        if parent is not None:
-            if type(parent) is _tape.Node and parent.view_version is not None and \
-                    parent.view_version != p._version[0]:
-                raise _errors.stale_view(p, parent.op.name)
-            data = p._data
-            edges.append((parent, p._index, tuple(data.shape), data.dtype))
+        if p._node is not None:
+            edges.append(_edge(p))
             any_edge = True
         else:
             edges.append(None)

@@ -124,7 +124,8 @@ def _flatten_inputs(args):
 
     walk(args)
 
-    def rebuild(xs):
+    def rebuild(xs, other=lambda obj: obj):
+        """``args`` with its float arrays replaced by ``xs``, other leaves by ``other(leaf)``."""
         it = iter(xs)
 
         def build(obj):
@@ -132,7 +133,7 @@ def _flatten_inputs(args):
                 return next(it)
             if isinstance(obj, (tuple, list)):
                 return type(obj)(build(o) for o in obj)
-            return obj
+            return other(obj)
 
         return build(args)
 
@@ -370,10 +371,9 @@ def _torch_reference(f, args, reference) -> _TorchFunction:
     leaves, rebuild = _flatten_inputs(args)
 
     def convert_constants(obj):
+        # the leaves that are not differentiated: arrays become torch constants
         if isinstance(obj, Array):
             return torch.from_numpy(np.array(_to_numpy(obj), copy=True))
-        if isinstance(obj, (tuple, list)):
-            return type(obj)(convert_constants(o) for o in obj)
         return obj
 
     target = f if reference == "torch" else reference
@@ -381,16 +381,7 @@ def _torch_reference(f, args, reference) -> _TorchFunction:
         raise ValueError(f"reference must be None, 'torch' or a callable, got {reference!r}")
 
     def fn(xs):
-        it = iter(xs)
-
-        def build(obj):
-            if _is_float_array(obj):
-                return next(it)
-            if isinstance(obj, (tuple, list)):
-                return type(obj)(build(o) for o in obj)
-            return convert_constants(obj)
-
-        out = target(*build(args))
+        out = target(*rebuild(xs, convert_constants))
         found: list = []
 
         def walk(obj):
