@@ -86,8 +86,8 @@ def hessian_fun(xp, x, a):
 # ---------------------------------------------------------------------------
 
 
-def chain_numpy_grad(x, n_ops):
-    """Forward and backpropagation of ``sum(chain(x))`` by hand; returns the gradient."""
+def chain_numpy_forward(x, n_ops):
+    """The chain by hand: ``(result, saved)``, saving what the backprop reads."""
     saved = []
     for i in range(n_ops):
         k = i % 4
@@ -101,18 +101,37 @@ def chain_numpy_grad(x, n_ops):
             saved.append(x)
         else:
             x = x + 0.1
-    np.sum(x)
-    g = np.ones_like(x)
+    return x, saved
+
+
+def chain_numpy_backward(saved, n_ops, like):
+    """Backpropagation of ``sum(chain(x))`` by hand; consumes ``saved``.
+
+    The head gradient of ones is never allocated: the first factor met starts
+    the product (the floor for the memory measurement too).
+    """
+    g = None
     for i in range(n_ops - 1, -1, -1):
         k = i % 4
         if k == 0:
-            g = g * np.cos(saved.pop())
+            c = np.cos(saved.pop())
+            g = c if g is None else g * c
         elif k == 1:
-            g = g * 0.9
+            g = np.full_like(like, 0.9) if g is None else g * 0.9
         elif k == 2:
             t = saved.pop()
-            g = g * (1.0 - t * t)
+            d = 1.0 - t * t
+            g = d if g is None else g * d
+        elif g is None:
+            g = np.ones_like(like)
     return g
+
+
+def chain_numpy_grad(x, n_ops):
+    """Forward and backpropagation of ``sum(chain(x))`` by hand; returns the gradient."""
+    out, saved = chain_numpy_forward(x, n_ops)
+    np.sum(out)
+    return chain_numpy_backward(saved, n_ops, x)
 
 
 def mlp_numpy_grads(params, x, y):
@@ -392,36 +411,11 @@ class LargeChain(Workload):
         if lib.name == "numpy":
             def step_numpy():
                 t0 = time.perf_counter()
-                saved, x = [], x0
-                for i in range(ops):
-                    k = i % 4
-                    if k == 0:
-                        saved.append(x)
-                        x = np.sin(x)
-                    elif k == 1:
-                        x = x * 0.9
-                    elif k == 2:
-                        x = np.tanh(x)
-                        saved.append(x)
-                    else:
-                        x = x + 0.1
+                x, saved = chain_numpy_forward(x0, ops)
                 np.sum(x)
                 del x
                 t1 = time.perf_counter()
-                g = None
-                for i in range(ops - 1, -1, -1):
-                    k = i % 4
-                    if k == 0:
-                        c = np.cos(saved.pop())
-                        g = c if g is None else g * c
-                    elif k == 1:
-                        g = np.full_like(x0, 0.9) if g is None else g * 0.9
-                    elif k == 2:
-                        t = saved.pop()
-                        d = 1.0 - t * t
-                        g = d if g is None else g * d
-                    elif g is None:
-                        g = np.ones_like(x0)
+                g = chain_numpy_backward(saved, ops, x0)
                 t2 = time.perf_counter()
                 return {"forward": t1 - t0, "backward": t2 - t1}, g
 
