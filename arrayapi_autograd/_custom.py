@@ -119,6 +119,13 @@ def _per_leaf(name: str, what: str, call: _Call, values) -> list:
     return [flat[i] for i in call.positions]
 
 
+def _pair(result, name: str, what: str, expected: str) -> tuple:
+    """``result`` as a pair; a rule returning anything else raises (never unpacked silently)."""
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise _errors.custom_rule_not_a_pair(name, what, expected, result)
+    return tuple(result)
+
+
 def _run(call: _Call, op: Op, forward, params: dict, outputs_holder: list):
     """Record one node of ``op`` through the dispatcher and rebuild the result."""
     results = _call(op, forward, call.ns, call.primals, params)
@@ -175,7 +182,8 @@ class custom_vjp:
         # their history (bwd stays differentiable) and tangents flow through fwd.
         self._in_fwd = True
         try:
-            out, residuals = self.fwd(*args)
+            out, residuals = _pair(self.fwd(*args), self._name, "fwd rule",
+                                   "(output, residuals)")
         finally:
             self._in_fwd = False
         outputs = _Outputs(self._name, out)
@@ -256,7 +264,8 @@ class custom_jvp:
     def _tangent_out(self, ns, call, primals, tangents, holder):
         tangents = tuple(t if t is not None else ns.zeros_like(p)
                          for p, t in zip(primals, tangents))
-        _, t_out = self.jvp(call.args(primals), call.args(tangents))
+        _, t_out = _pair(self.jvp(call.args(primals), call.args(tangents)), self._name,
+                         "jvp rule", "(primal_out, tangent_out)")
         t_arrays = _Outputs(self._name, t_out).arrays()
         return t_arrays
 

@@ -435,3 +435,12 @@ def cotangent_shape(op, ct_shape, shape) -> ValueError:
         f"broadcast dimensions back). Check the rule (a custom bwd, a Function.backward, or "
         f"a hook's return value)."
     )
+
+
+def custom_rule_not_a_pair(name: str, what: str, expected: str, result) -> TypeError:
+    return TypeError(
+        f"The {what} of '{name}' must return a pair {expected}, but it returned "
+        f"{type(result).__name__}"
+        f"{f' of length {len(result)}' if isinstance(result, (tuple, list)) else ''}. "
+        f"Return a tuple of two items."
+    )

@@ -344,3 +344,23 @@ def test_checkpoint_replays_the_random_generator(xp):
     y.backward(xp.ones(3, dtype=xp.float64))
     # the gradient is the multiplier the forward drew
     np.testing.assert_allclose(to_numpy(x.grad), to_numpy(y.detach() / x.detach()), rtol=1e-12)
+
+
+def test_custom_rules_that_do_not_return_a_pair_raise(xp):
+    # an array is never unpacked as (output, tangent): that gave a silently wrong tangent
+    @ag.custom_jvp
+    def square(x):
+        return x * x
+
+    square.defjvp(lambda primals, tangents: 2.0 * primals[0] * tangents[0])
+    x = xp.reshape(xp.arange(6.0, dtype=xp.float64), (2, 3))
+    with pytest.raises(TypeError, match=r"jvp rule of 'square' must return a pair"):
+        ag.jvp(square, (x,), (xp.ones((2, 3), dtype=xp.float64),))
+
+    @ag.custom_vjp
+    def cube(x):
+        return x * x * x
+
+    cube.defvjp(lambda x: x * x * x, lambda residuals, ct: (ct,))
+    with pytest.raises(TypeError, match=r"fwd rule of 'cube' must return a pair"):
+        ag.grad(lambda a: xp.sum(cube(a)))(xp.asarray([1.0, 2.0], dtype=xp.float64))
