@@ -17,6 +17,7 @@ graph or carrying a tangent) records a node and computes tangents.
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -386,6 +387,8 @@ class Array:
         from .ops import _array_methods as _ix
 
         ns = self._ns
+        if type(value) is BatchedArray:
+            raise _errors.batched_into_unbatched()
         key = _unwrap_key(key, ns)
         tracked = self._is_tracked() or (isinstance(value, Array) and value._is_tracked())
         if tracked and (_tape.state.recording or self._tangents or
@@ -402,6 +405,110 @@ class Array:
         self._version[0] += 1
 
     # --- operators: built below from the elementwise table ------------------------
+
+
+class BatchedArray:
+    """A stack of arrays seen as one: the cotangents or tangents of a batched pass.
+
+    ``_physical`` is an :class:`Array` whose leading axis runs over the batch;
+    this object stands for each of its slices, so its ``shape`` is the
+    physical shape without that axis (the *logical* shape).  Every operation
+    on it goes through the op record's batching rule (``Op.batch``, see
+    ``_batching.py``), which computes all slices at once on the physical
+    array, or loops over the slices when the record has no rule.  ``_level``
+    orders nested batched passes: an operation meeting several levels is
+    handled by the highest first, the others being plain values to it.
+
+    Only the Jacobian transforms make these (one backward or forward pass
+    with a stack of basis vectors); derivative rules and user-defined rules
+    receive them as cotangents or tangents and compute with them as with
+    arrays.
+    """
+
+    __slots__ = ("_physical", "_level", "_ns")
+    __array_priority__ = 1001
+
+    def __init__(self, physical: Array, level: int):
+        self._physical = physical
+        self._level = level
+        self._ns = physical._ns
+
+    @property
+    def dtype(self):
+        return self._physical.dtype
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self._physical.shape[1:])
+
+    @property
+    def ndim(self) -> int:
+        return self._physical.ndim - 1
+
+    @property
+    def size(self):
+        return math.prod(self.shape)
+
+    @property
+    def device(self):
+        return self._physical.device
+
+    @property
+    def T(self):
+        if self.ndim != 2:
+            raise _errors.transpose_not_2d(self.ndim)
+        return self._ns.permute_dims(self, (1, 0))
+
+    @property
+    def mT(self):
+        return self._ns.matrix_transpose(self)
+
+    def __array_namespace__(self, /, *, api_version=None):
+        return self._ns
+
+    def detach(self) -> "BatchedArray":
+        return BatchedArray(self._physical.detach(), self._level)
+
+    def __getitem__(self, key):
+        from .ops import _array_methods as _ix
+
+        key = _unwrap_key(key, self._ns)
+        return _call(_ix.GETITEM, _ix.getitem_forward, self._ns, (self,), {"key": key})
+
+    def __setitem__(self, key, value) -> None:
+        from . import _batching
+
+        _batching.setitem(self, _unwrap_key(key, self._ns), value)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise _errors.zero_d_sequence("len()")
+        return self.shape[0]
+
+    def _value_dependent(self, what: str):
+        raise TypeError(
+            f"{what} of a batched cotangent or tangent: its value differs from one row of "
+            "the batch to the next.  A derivative rule (or hook) that branches on the "
+            "values of its cotangent cannot be batched; compute the Jacobian with "
+            "vjp() row by row instead.")
+
+    def __bool__(self):
+        self._value_dependent("bool()")
+
+    def __float__(self):
+        self._value_dependent("float()")
+
+    def __int__(self):
+        self._value_dependent("int()")
+
+    def __index__(self):
+        self._value_dependent("operator.index()")
+
+    def __complex__(self):
+        self._value_dependent("complex()")
+
+    def __repr__(self) -> str:
+        return f"BatchedArray(level={self._level}, physical={self._physical!r})"
 
 
 class _HookHandle:
@@ -536,6 +643,10 @@ def _call(op, forward, ns, primals: tuple, params: dict):
                 tracked = True
         else:
             if p is not None and not isinstance(p, _SCALARS):
+                if type(p) is BatchedArray:
+                    from . import _batching
+
+                    return _batching.call(op, forward, ns, primals, params)
                 ns._check_foreign(p)
             raws.append(p)
     out = forward(*raws, **params)
@@ -798,7 +909,7 @@ def _forward_tangents(op, ns, primals, params, results, differentiable, multi):
         for r, t, diff in zip(results, t_out, differentiable):
             if t is None or not diff:
                 continue
-            if not isinstance(t, Array):
+            if not isinstance(t, (Array, BatchedArray)):
                 t = ns.asarray(t)
             if t.shape != r.shape and not _tape.same_shape(t.shape, r.shape):
                 t = ns.broadcast_to(t, r.shape)
@@ -828,7 +939,7 @@ def _operator_op(name):
     return BY_NAME[name]
 
 
-_OPERANDS = (Array, *_SCALARS)
+_OPERANDS = (Array, BatchedArray, *_SCALARS)
 
 
 def _binary(name, pyop, reflected=False):
@@ -868,6 +979,8 @@ def _inplace(name, pyop, ipyop):
         if op is None:
             op = _operator_op(name)
         ns = self._ns
+        if type(other) is BatchedArray:
+            raise _errors.batched_into_unbatched()
         tracked = self._is_tracked() or (isinstance(other, Array) and other._is_tracked())
         if tracked and (_tape.state.recording or self._tangents or
                         (isinstance(other, Array) and other._tangents)):
@@ -890,6 +1003,18 @@ def _inplace(name, pyop, ipyop):
             return self
         self._data = ipyop(self._data, _unwrap(other, ns))
         self._version[0] += 1
+        return self
+
+    return method
+
+
+def _batched_inplace(pyop):
+    """``b op= y`` on a batched value: the physical array is updated in place."""
+
+    def method(self, other):
+        from . import _batching
+
+        _batching.setitem(self, (...,), pyop(self, other))
         return self
 
     return method
@@ -934,20 +1059,25 @@ _DUNDER = {
 }
 for _name, (_pyop, _ipyop) in _BINARY_OPERATORS.items():
     _d = _DUNDER[_name]
-    setattr(Array, f"__{_d}__", _binary(_name, _pyop))
-    setattr(Array, f"__r{_d}__", _binary(_name, _pyop, reflected=True))
+    for _cls in (Array, BatchedArray):
+        setattr(_cls, f"__{_d}__", _binary(_name, _pyop))
+        setattr(_cls, f"__r{_d}__", _binary(_name, _pyop, reflected=True))
     setattr(Array, f"__i{_d}__", _inplace(_name, _pyop, _ipyop))
+    setattr(BatchedArray, f"__i{_d}__", _batched_inplace(_pyop))
 
 for _name, _pyop, _d in (("equal", operator.eq, "eq"), ("not_equal", operator.ne, "ne"),
                          ("less", operator.lt, "lt"), ("less_equal", operator.le, "le"),
                          ("greater", operator.gt, "gt"),
                          ("greater_equal", operator.ge, "ge")):
-    setattr(Array, f"__{_d}__", _binary(_name, _pyop))
+    for _cls in (Array, BatchedArray):
+        setattr(_cls, f"__{_d}__", _binary(_name, _pyop))
 
 for _name, _pyop, _d in (("negative", operator.neg, "neg"), ("positive", operator.pos, "pos"),
                          ("abs", operator.abs, "abs"),
                          ("bitwise_invert", operator.invert, "invert")):
-    setattr(Array, f"__{_d}__", _unary(_name, _pyop))
+    for _cls in (Array, BatchedArray):
+        setattr(_cls, f"__{_d}__", _unary(_name, _pyop))
 
 Array.__hash__ = None  # arrays compare elementwise, so they are unhashable
-del _name, _pyop, _ipyop, _d
+BatchedArray.__hash__ = None
+del _name, _pyop, _ipyop, _d, _cls

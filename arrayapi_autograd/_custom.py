@@ -41,7 +41,7 @@ import functools
 from typing import Any, Callable
 
 from . import _errors, _tape
-from ._array_object import Array, _call
+from ._array_object import Array, BatchedArray, _call
 from ._forward import dual_level, make_dual, unpack_dual
 from ._op import Op
 from ._pytree import flatten, unflatten
@@ -85,7 +85,9 @@ class _Outputs:
 
     def __init__(self, name: str, out):
         self.leaves, self.treedef = flatten(out)
-        self.positions = [i for i, leaf in enumerate(self.leaves) if isinstance(leaf, Array)]
+        # a rule run by a Jacobian transform computes batched tangents (BatchedArray)
+        self.positions = [i for i, leaf in enumerate(self.leaves)
+                          if isinstance(leaf, (Array, BatchedArray))]
         if not self.positions:
             raise _errors.custom_output_not_array(name, out)
 

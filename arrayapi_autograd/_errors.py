@@ -444,3 +444,12 @@ def custom_rule_not_a_pair(name: str, what: str, expected: str, result) -> TypeE
         f"{f' of length {len(result)}' if isinstance(result, (tuple, list)) else ''}. "
         f"Return a tuple of two items."
     )
+
+
+def batched_into_unbatched() -> TypeError:
+    return TypeError(
+        "A batched cotangent or tangent (one row per Jacobian row) was written into an "
+        "array that holds a single row. A derivative rule that fills a preallocated array "
+        "with its cotangent cannot be batched: build the result from the cotangent "
+        "instead (e.g. ns.zeros_like(ct), or a scatter op), so every row gets its own "
+        "copy.")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 
 from . import _errors
-from ._array_object import Array
+from ._array_object import Array, BatchedArray
 from . import _tape
 from ._tape import state
 
@@ -41,7 +41,7 @@ def make_dual(primal: Array, tangent: Array, level: int) -> Array:
         ``tangent`` has a different shape than ``primal``.
     """
     ns = primal._ns
-    if not isinstance(tangent, Array):
+    if not isinstance(tangent, (Array, BatchedArray)):
         tangent = ns.asarray(tangent)
     if tangent.shape != primal.shape:
         raise _errors.tangent_shape(tangent.shape, primal.shape)

@@ -72,6 +72,10 @@ class Op:
         zeros) for outputs that got no cotangent, so it can skip their terms
         (``eigh`` with only its eigenvalues used has a finite gradient at
         repeated eigenvalues, as in PyTorch).
+    batch : callable, optional
+        The batching rule (``_batching.py``): how to run the op on a stack of
+        arrays at once, as the Jacobian transforms do with their batched
+        cotangents and tangents.  ``None``: one call per row of the stack.
     bind : callable, optional
         ``bind(op, ns)`` builds the namespace function itself (for functions
         such as ``asarray`` that need more than unwrap-forward-record), or
@@ -92,6 +96,7 @@ class Op:
     sequence: bool = False
     bind: Callable | None = None
     sparse_cotangents: bool = False
+    batch: Callable | None = None
     doc: str = field(default="", compare=False)
 
     @property

@@ -250,12 +250,15 @@ def fit_cotangent(ns, ct, shape, dtype, op=None):
         ``ct`` does not broadcast to ``shape`` (a rule returned a wrong shape):
         it is never reshaped to fit.
     """
-    if not isinstance(ct, _ao.Array):
+    if type(ct) is _ao.Array:
+        data = ct._data
+        if data.shape == shape and data.dtype == dtype:
+            return ct  # the common case: nothing to fit
+    elif not isinstance(ct, (_ao.Array, _ao.BatchedArray)):
         ct = ns.asarray(ct, dtype=dtype)
-    data = ct._data
-    if data.shape == shape and data.dtype == dtype:
-        return ct  # the common case: nothing to fit
-    ct_shape = ct.shape
+    ct_shape = tuple(ct.shape)
+    if ct_shape == shape and ct.dtype == dtype:
+        return ct
     if ct_shape != shape and not same_shape(ct_shape, shape):
         lead = len(ct_shape) - len(shape)
         if lead < 0:
@@ -375,7 +378,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                     raise _errors.implicit_complex_head(head)
                 ct = ns.ones_like(head)
             else:
-                if not isinstance(ct, _ao.Array):
+                if not isinstance(ct, (_ao.Array, _ao.BatchedArray)):
                     ct = ns.asarray(ct)
                 if not same_shape(ct.shape, head.shape):
                     raise _errors.head_gradient_shape(head, ct)

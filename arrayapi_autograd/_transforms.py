@@ -43,8 +43,8 @@ import functools
 import math
 from typing import Any, Callable, Sequence
 
-from . import _errors, _tape
-from ._array_object import Array
+from . import _batching, _errors, _tape
+from ._array_object import Array, BatchedArray
 from ._forward import dual_level, make_dual, unpack_dual
 from ._pytree import flatten, tree_map, unflatten
 from .autograd import enable_grad, no_grad
@@ -497,6 +497,18 @@ def _basis(ns, k: int, eye, shape):
     return ns.reshape(eye[k, :], shape)
 
 
+def _batched_basis(ns, shape, dtype, device):
+    """Every standard basis array of ``shape`` at once, batched along a leading axis.
+
+    A :class:`~arrayapi_autograd._array_object.BatchedArray` over the rows of
+    an identity matrix: one pass with it gives every row (or column) of a
+    Jacobian.
+    """
+    n = _size(shape)
+    eye = ns.eye(n, dtype=dtype, device=device)
+    return BatchedArray(ns.reshape(eye, (n,) + tuple(shape)), _batching.new_level())
+
+
 def jacobian(f: Callable, argnums=0, mode: str = "rev") -> Callable:
     """The Jacobian of ``f``, as a function (JAX's ``jacrev``/``jacfwd``).
 
@@ -506,10 +518,10 @@ def jacobian(f: Callable, argnums=0, mode: str = "rev") -> Callable:
         Takes arrays (or pytrees) and returns an array or a pytree of arrays.
     argnums : int or tuple of int
     mode : {"rev", "fwd"}
-        ``"rev"``: one recording of ``f`` and one backward per output element
-        (the graph is retained between them); best for few outputs.
-        ``"fwd"``: one forward pass per input element, carrying one basis
-        tangent; best for few inputs.
+        ``"rev"``: one recording of ``f`` and, per output, one backward pass
+        carrying every row of the identity at once; best for few outputs.
+        ``"fwd"``: per differentiated input, one forward pass carrying every
+        basis tangent at once; best for few inputs.
 
     Returns
     -------
@@ -518,6 +530,15 @@ def jacobian(f: Callable, argnums=0, mode: str = "rev") -> Callable:
         Jacobian with respect to each differentiated argument (in the
         arguments' structure, a tuple for tuple ``argnums``): an array of
         shape ``out.shape + x.shape``, the layout of ``torch.func.jacrev``.
+
+    Notes
+    -----
+    The cotangents (or tangents) are batched along a leading axis, as JAX's
+    ``vmap`` of ``vjp`` does: each derivative rule runs once on the whole
+    stack, through the op records' batching rules (``_batching.py``).  An op
+    without a batching rule runs once per row instead (same result).
+    Derivative rules that branch on the values of their cotangent raise a
+    ``TypeError``; compute such Jacobians row by row with :func:`vjp`.
 
     Examples
     --------
@@ -550,20 +571,18 @@ def _jacrev(f, args, kwargs, argnums, single):
     results = []
     for o in out_leaves:
         m = _size(o.shape)
-        rows: list[list] = [[] for _ in targets]
-        if m and o._node is not None and targets:
-            eye = ns.eye(m, dtype=o.dtype, device=o.device)
-            for k in range(m):
-                grads = _cotangents(ns, [o], [_basis(ns, k, eye, o.shape)], targets, create,
-                                    retain=True)
-                for j, g in enumerate(grads):
-                    rows[j].append(g)
         blocks = []
-        for j, x in enumerate(targets):
-            if rows[j]:
-                blocks.append(ns.reshape(ns.stack(rows[j], axis=0), o.shape + x.shape))
-            else:
-                blocks.append(ns.zeros(o.shape + x.shape, dtype=x.dtype, device=x.device))
+        if m and o._node is not None and targets:
+            # one backward pass with all m basis cotangents (the graph is kept for the
+            # next output); a 1-element output needs no batch
+            ct = ns.ones_like(o) if m == 1 else _batched_basis(ns, o.shape, o.dtype, o.device)
+            grads = _cotangents(ns, [o], [ct], targets, create, retain=True)
+            for g, x in zip(grads, targets):
+                rows = _batching.materialize(g, m) if m > 1 else g
+                blocks.append(ns.reshape(rows, o.shape + x.shape))
+        else:
+            blocks = [ns.zeros(o.shape + x.shape, dtype=x.dtype, device=x.device)
+                      for x in targets]
         results.append(inputs.rebuild(blocks, single))
     return unflatten(out_def, results)
 
@@ -592,32 +611,34 @@ def _jacfwd(f, args, kwargs, argnums, single):
     for t, k in targets:
         x = trees[t][2][k]
         n = _size(x.shape)
-        cols: list = []
+        cols = None
         if n:
-            eye = ns.eye(n, dtype=x.dtype, device=x.device)
-            for e in range(n):
-                with dual_level() as level:
-                    out = call((t, k, make_dual(x, _basis(ns, e, eye, x.shape), level)))
-                    out_leaves, out_def = flatten(out)
-                    tangents = []
-                    for o in out_leaves:
-                        o = o if isinstance(o, Array) else ns.asarray(o)
-                        tangents.append(unpack_dual(o, level)[1])
-                    out_shapes = [o.shape for o in tangents]
-                    cols.append(tangents)
+            # one forward pass carrying all n basis tangents
+            tangent = ns.ones_like(x) if n == 1 else _batched_basis(ns, x.shape, x.dtype, x.device)
+            with dual_level() as level:
+                out = call((t, k, make_dual(x, tangent, level)))
+                out_leaves, out_def = flatten(out)
+                cols = []
+                for o in out_leaves:
+                    o = o if isinstance(o, Array) else ns.asarray(o)
+                    tangent_out = unpack_dual(o, level)[1]
+                    if n > 1:
+                        # (n, *out.shape) -> (*out.shape, n)
+                        tangent_out = ns.moveaxis(_batching.materialize(tangent_out, n), 0, -1)
+                    cols.append(tangent_out)
+                out_shapes = [tuple(o.shape) for o in out_leaves]
         columns.append(cols)
     if out_def is None:
         out_leaves, out_def = flatten(call())
-        out_shapes = [(o if isinstance(o, Array) else ns.asarray(o)).shape
+        out_shapes = [tuple((o if isinstance(o, Array) else ns.asarray(o)).shape)
                       for o in out_leaves]
     results = []
     for j, shape in enumerate(out_shapes):
         blocks = []
         for (t, k), cols in zip(targets, columns):
             x = trees[t][2][k]
-            if cols:
-                stacked = ns.stack([c[j] for c in cols], axis=-1)
-                blocks.append(ns.reshape(stacked, tuple(shape) + x.shape))
+            if cols is not None:
+                blocks.append(ns.reshape(cols[j], tuple(shape) + x.shape))
             else:
                 blocks.append(ns.zeros(tuple(shape) + x.shape, dtype=x.dtype, device=x.device))
         per_arg = iter(blocks)

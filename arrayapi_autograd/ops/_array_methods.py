@@ -17,6 +17,7 @@ import math
 
 import array_api_compat
 
+from .. import _batching
 from .._op import Op
 
 
@@ -40,9 +41,13 @@ def _getitem_vjp(ns, ct, x, out, key):
     elif key is None:
         key = ()
         ct = ns.reshape(ct, x.shape)
-    zeros = ns.zeros(x.shape, dtype=ct.dtype, device=ct.device)
-    zeros[key] = ct
-    return zeros
+    return ns._function("_index_embed")(ct, key=key, shape=x.shape)
+
+
+def _index_embed_forward(xp, values, *, key, shape):
+    """Zeros of ``shape`` with ``values`` written at the basic index ``key``."""
+    zeros = xp.zeros(shape, dtype=values.dtype, device=array_api_compat.device(values))
+    return setitem_forward(zeros, values, key)
 
 
 def _scatter_add_forward(xp, values, *, key, shape):
@@ -88,7 +93,11 @@ def _setitem_vjp(ns, ct, x, value, out, key, needed):
 
 def _setitem_jvp(ns, tangents, x, value, out, key):
     t_x, t_value = tangents
-    result = ns.zeros_like(out) if t_x is None else ns.asarray(t_x, copy=True)
+    if t_x is None:
+        # built from the value's tangent, so that a batched tangent stays batched
+        region = ns.broadcast_to(t_value, tuple(out._data[key].shape))
+        return ns._function("_index_embed")(region, key=key, shape=out.shape)
+    result = ns.asarray(t_x, copy=True)
     result[key] = 0 if t_value is None else t_value
     return result
 
@@ -99,7 +108,7 @@ def _to_device_forward(xp, x, device, stream):
 
 GETITEM = Op("__getitem__", "any", signature="x, /, key", saves=False,
              # basic indexing returns a view; integer-array and boolean keys a copy
-             view=lambda params: not _has_array(params["key"]),
+             view=lambda params: not _has_array(params["key"]), batch=_batching.getitem,
              vjp={"x": _getitem_vjp},
              jvp={"x": lambda ns, t, x, out, key: getitem_forward(t, key)})
 SETITEM = Op("__setitem__", "any", signature="x, value, /, key", arrays=("x", "value"),
@@ -107,12 +116,18 @@ SETITEM = Op("__setitem__", "any", signature="x, value, /, key", arrays=("x", "v
 
 ARRAY_METHOD_OPS: tuple[Op, ...] = (
     Op("_scatter_add", "any", signature="values, /, *, key, shape", arrays=("values",),
-       forward=_scatter_add_forward, saves=False,
+       forward=_scatter_add_forward, saves=False, batch=_batching.scatter,
        vjp={"values": lambda ns, ct, values, out, key, shape: ct[key]},
        jvp={"values": lambda ns, t, values, out, key, shape:
             ns._function("_scatter_add")(t, key=key, shape=shape)}),
+    # the transpose of basic indexing: the cotangent written into zeros (no repeats)
+    Op("_index_embed", "any", signature="values, /, *, key, shape", arrays=("values",),
+       forward=_index_embed_forward, saves=False, batch=_batching.scatter,
+       vjp={"values": lambda ns, ct, values, out, key, shape: ct[key]},
+       jvp={"values": lambda ns, t, values, out, key, shape:
+            ns._function("_index_embed")(t, key=key, shape=shape)}),
     Op("_to_device", "any", signature="x, device, /, *, stream=None",
-       forward=_to_device_forward, saves=False,
+       forward=_to_device_forward, saves=False, batch=_batching.elementwise,
        vjp={"x": lambda ns, ct, x, out, device, stream: ns._to_device(ct, x.device, None)},
        jvp={"x": lambda ns, t, x, out, device, stream: ns._to_device(t, device, stream)}),
 )

@@ -17,7 +17,8 @@ through ``expand``).  ``from_dlpack`` accepts wrapped arrays without history
 from __future__ import annotations
 
 from .. import _errors
-from .._array_object import Array
+from .._array_object import Array, BatchedArray
+from .. import _batching
 from .._op import Op, creation, linear
 
 
@@ -47,6 +48,10 @@ def _bind_asarray(op, ns):
         (Python scalars and sequences, backend arrays, DLPack or buffer
         objects) become arrays without history.
         """
+        if isinstance(obj, BatchedArray):
+            # every row converted alike: the physical array, batch axis kept
+            return BatchedArray(asarray(obj._physical, dtype=dtype, device=device, copy=copy),
+                                obj._level)
         if isinstance(obj, Array):
             if obj._ns is not ns:
                 raise _errors.mixed_namespaces(ns, obj._ns)
@@ -104,21 +109,21 @@ CREATION_OPS: tuple[Op, ...] = (
        arrays=(), differentiable=False, bind=_bind_asarray),
     creation("arange", "start, /, stop=None, step=1, *, dtype=None, device=None"),
     creation("empty", "shape, *, dtype=None, device=None"),
-    creation("empty_like", _LIKE, arrays=("x",)),
+    creation("empty_like", _LIKE, arrays=("x",), batch=_batching.like),
     creation("eye", "n_rows, n_cols=None, /, *, k=0, dtype=None, device=None"),
     creation("from_dlpack", "x, /, *, device=None, copy=None"),
     creation("full", "shape, fill_value, *, dtype=None, device=None"),
-    creation("full_like", "x, /, fill_value, *, dtype=None, device=None", arrays=("x",)),
+    creation("full_like", "x, /, fill_value, *, dtype=None, device=None", arrays=("x",), batch=_batching.like),
     creation("linspace", "start, stop, /, num, *, dtype=None, device=None, endpoint=True"),
     Op("meshgrid", "numeric", signature="*arrays, indexing='xy'", arrays=("arrays",),
        sequence=True, forward=_meshgrid_forward, saves=False, vjp=_meshgrid_vjp,
        jvp=_meshgrid_jvp, uses_out=True),  # multi-output: missing cotangents from out
     creation("ones", "shape, *, dtype=None, device=None"),
-    creation("ones_like", _LIKE, arrays=("x",)),
+    creation("ones_like", _LIKE, arrays=("x",), batch=_batching.like),
     creation("zeros", "shape, *, dtype=None, device=None"),
-    creation("zeros_like", _LIKE, arrays=("x",)),
-    linear("tril", "any", signature="x, /, *, k=0",
+    creation("zeros_like", _LIKE, arrays=("x",), batch=_batching.like),
+    linear("tril", "any", batch=_batching.elementwise, signature="x, /, *, k=0",
            vjp={"x": lambda ns, ct, x, out, k: ns.tril(ct, k=k)}),
-    linear("triu", "any", signature="x, /, *, k=0",
+    linear("triu", "any", batch=_batching.elementwise, signature="x, /, *, k=0",
            vjp={"x": lambda ns, ct, x, out, k: ns.triu(ct, k=k)}),
 )

@@ -17,6 +17,7 @@ wrapped arrays wherever the standard accepts an array.
 
 from __future__ import annotations
 
+from .. import _batching
 from .._op import Op
 from ._helpers import standard_signature
 
@@ -45,7 +46,7 @@ def _astype_jvp(ns, t, x, out, dtype, copy, device):
 
 DATA_TYPE_OPS: tuple[Op, ...] = (
     # the tape casts the cotangent back to x's dtype; a device transfer is undone
-    Op("astype", "any", signature="x, dtype, /, *, copy=True, device=None", saves=False,
+    Op("astype", "any", batch=_batching.elementwise, signature="x, dtype, /, *, copy=True, device=None", saves=False,
        view=lambda params: params["copy"] is False,  # then x itself may come back
        vjp={"x": lambda ns, ct, x, out, dtype, copy, device: (
            ct if device is None else ns._to_device(ct, x.device, None))},

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .. import _batching
 from .._op import Op, conj, elementwise, nondifferentiable, zero_derivative
 
 # -- helpers -------------------------------------------------------------------
@@ -295,5 +296,8 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
                       arrays=("x1", "x2")),
     nondifferentiable("bitwise_invert", "integer or boolean"),
 )
+# every element-wise function batches by broadcasting (see _batching.py)
+ELEMENTWISE_OPS = tuple(op if op.batch else replace(op, batch=_batching.elementwise)
+                        for op in ELEMENTWISE_OPS)
 
 OPS_BY_NAME = {op.name: op for op in ELEMENTWISE_OPS}

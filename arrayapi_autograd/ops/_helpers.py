@@ -56,7 +56,6 @@ def standard_signature(op, ns, backend_function):
     them.  Wrapped arrays are unwrapped; the backend gets every argument
     positionally except keyword-only ones.
     """
-    from .._array_object import Array
     from .._op import parameters
 
     arguments = []
@@ -71,10 +70,19 @@ def standard_signature(op, ns, backend_function):
     source = _PASS_THROUGH.format(name=name, signature=op.signature,
                                   arguments=", ".join(arguments))
     scope = {"_backend": backend_function,
-             "_unwrap": lambda a: a._data if isinstance(a, Array) else a}
+             "_unwrap": _unwrap}
     exec(compile(source, f"<arrayapi_autograd {op.name}>", "exec"), scope)
     function = scope[name]
     function.__qualname__ = name
     function.__module__ = ns.__name__
     function.__doc__ = getattr(backend_function, "__doc__", None)
     return function
+
+
+def _unwrap(a):
+    """The backend array of a wrapped one (of one row's worth of a batched one)."""
+    from .._array_object import Array, BatchedArray
+
+    while isinstance(a, BatchedArray):
+        a = a._physical
+    return a._data if isinstance(a, Array) else a

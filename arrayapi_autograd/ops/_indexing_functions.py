@@ -20,6 +20,7 @@ require it.
 
 from __future__ import annotations
 
+from .. import _batching
 from .._op import Op
 
 
@@ -88,10 +89,10 @@ def _take_forward(xp, x, indices, /, *, axis=None):
 
 
 INDEXING_OPS: tuple[Op, ...] = (
-    Op("take", "any", signature="x, indices, /, *, axis=None", arrays=("x", "indices"),
+    Op("take", "any", batch=_batching.take, signature="x, indices, /, *, axis=None", arrays=("x", "indices"),
        forward=_take_forward, vjp={"x": _take_vjp},
        jvp={"x": lambda ns, t, x, indices, out, axis: ns.take(t, indices, axis=axis)}),
-    Op("take_along_axis", "any", signature="x, indices, /, *, axis=-1",
+    Op("take_along_axis", "any", batch=_batching.along_axis, signature="x, indices, /, *, axis=-1",
        arrays=("x", "indices"), vjp={"x": _take_along_axis_vjp},
        jvp={"x": lambda ns, t, x, indices, out, axis:
             ns.take_along_axis(t, indices, axis=axis)}),

@@ -15,6 +15,7 @@ its ``reshape``/``mm`` decomposition, with the same result).
 
 from __future__ import annotations
 
+from .. import _batching
 from .._op import Op, conj, linear
 
 
@@ -90,18 +91,18 @@ def _permute_to(ns, g, labels):
 
 
 LINEAR_ALGEBRA_OPS: tuple[Op, ...] = (
-    Op("matmul", "numeric", signature="x1, x2, /", arrays=("x1", "x2"),
+    Op("matmul", "numeric", batch=_batching.matmul, signature="x1, x2, /", arrays=("x1", "x2"),
        vjp={"x1": _matmul_vjp_x1, "x2": _matmul_vjp_x2},
        jvp={"x1": lambda ns, t, x1, x2, out: t @ x2,
             "x2": lambda ns, t, x1, x2, out: x1 @ t}),
-    Op("vecdot", "numeric", signature="x1, x2, /, *, axis=-1", arrays=("x1", "x2"),
+    Op("vecdot", "numeric", batch=_batching.broadcast_axis, signature="x1, x2, /, *, axis=-1", arrays=("x1", "x2"),
        vjp={"x1": _vecdot_vjp_x1, "x2": _vecdot_vjp_x2},
        jvp={"x1": lambda ns, t, x1, x2, out, axis: ns.vecdot(t, x2, axis=axis),
             "x2": lambda ns, t, x1, x2, out, axis: ns.vecdot(x1, t, axis=axis)}),
-    Op("tensordot", "numeric", signature="x1, x2, /, *, axes=2", arrays=("x1", "x2"),
+    Op("tensordot", "numeric", batch=_batching.tensordot, signature="x1, x2, /, *, axes=2", arrays=("x1", "x2"),
        vjp=_tensordot_vjp,
        jvp={"x1": lambda ns, t, x1, x2, out, axes: ns.tensordot(t, x2, axes=axes),
             "x2": lambda ns, t, x1, x2, out, axes: ns.tensordot(x1, t, axes=axes)}),
-    linear("matrix_transpose", "any", view=True,
+    linear("matrix_transpose", "any", batch=_batching.elementwise, view=True,
            vjp={"x": lambda ns, ct, x, out: ns.matrix_transpose(ct)}),
 )

@@ -16,6 +16,7 @@ forward-mode JVP) through ``values`` raises autograd's "VJP of 'unique_values'
 
 from __future__ import annotations
 
+from .. import _batching
 from .._op import Op, nondifferentiable
 
 
@@ -30,6 +31,6 @@ SET_OPS: tuple[Op, ...] = (
     _no_derivative("unique_counts"),
     _no_derivative("unique_inverse"),
     _no_derivative("unique_values"),
-    nondifferentiable("isin", "real numeric", signature="x1, x2, /, *, invert=False",
+    nondifferentiable("isin", "real numeric", batch=_batching.unbatched_only(1)(_batching.elementwise), signature="x1, x2, /, *, invert=False",
                       arrays=("x1", "x2")),
 )

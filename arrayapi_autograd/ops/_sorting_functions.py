@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+from .. import _batching
 from .._op import Op, nondifferentiable
 
 
@@ -75,11 +76,11 @@ def _gather_by_take(xp, a, indices, axis):
 _SORT = "x, /, *, axis=-1, descending=False, stable=True"
 
 SORTING_OPS: tuple[Op, ...] = (
-    nondifferentiable("argsort", "real numeric", signature=_SORT),
-    Op("sort", "real numeric", signature=_SORT, vjp={"x": _sort_vjp}, jvp={"x": _sort_jvp}),
+    nondifferentiable("argsort", "real numeric", batch=_batching.axes("axis"), signature=_SORT),
+    Op("sort", "real numeric", batch=_batching.axes("axis"), signature=_SORT, vjp={"x": _sort_vjp}, jvp={"x": _sort_jvp}),
     # private: ``a`` gathered along ``axis`` by a permutation ``indices`` whose inverse is
     # ``inverse`` (integer arrays, constants); linear, its transpose gathers by ``inverse``
-    Op("_permute", "any", signature="a, indices, inverse, /, *, axis",
+    Op("_permute", "any", batch=_batching.along_axis, signature="a, indices, inverse, /, *, axis",
        arrays=("a", "indices", "inverse"), forward=_permute_forward, saves=False,
        vjp={"a": lambda ns, ct, a, indices, inverse, out, axis:
             _permute(ns, ct, inverse, indices, axis)},

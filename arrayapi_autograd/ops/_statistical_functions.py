@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 
+from .. import _batching
 from .._op import Op, conj, linear
 from ._helpers import normalize_axes, reduced, unreduce
 
@@ -234,22 +235,22 @@ def _flip_forward(xp, x, *, axis):
 
 
 STATISTICAL_OPS: tuple[Op, ...] = (
-    linear("sum", "numeric", signature=_REDUCTION, vjp={"x": _sum_vjp}),
-    linear("mean", "floating-point",
+    linear("sum", "numeric", batch=_batching.reduction, signature=_REDUCTION, vjp={"x": _sum_vjp}),
+    linear("mean", "floating-point", batch=_batching.reduction,
            signature="x, /, *, axis=None, keepdims=False", vjp={"x": _mean_vjp}),
-    Op("max", "real numeric", signature="x, /, *, axis=None, keepdims=False",
+    Op("max", "real numeric", batch=_batching.reduction, signature="x, /, *, axis=None, keepdims=False",
        vjp={"x": _extremum_vjp}, jvp={"x": _extremum_jvp}, uses_out=True),
-    Op("min", "real numeric", signature="x, /, *, axis=None, keepdims=False",
+    Op("min", "real numeric", batch=_batching.reduction, signature="x, /, *, axis=None, keepdims=False",
        vjp={"x": _extremum_vjp}, jvp={"x": _extremum_jvp}, uses_out=True),
-    Op("prod", "numeric", signature=_REDUCTION, vjp={"x": _prod_vjp}, jvp={"x": _prod_jvp}),
-    linear("cumulative_sum", "numeric", signature=_CUMULATIVE, vjp={"x": _cumulative_sum_vjp}),
-    Op("cumulative_prod", "numeric", signature=_CUMULATIVE, uses_out=True,
+    Op("prod", "numeric", batch=_batching.reduction, signature=_REDUCTION, vjp={"x": _prod_vjp}, jvp={"x": _prod_jvp}),
+    linear("cumulative_sum", "numeric", batch=_batching.flattening, signature=_CUMULATIVE, vjp={"x": _cumulative_sum_vjp}),
+    Op("cumulative_prod", "numeric", batch=_batching.flattening, signature=_CUMULATIVE, uses_out=True,
        vjp={"x": _cumulative_prod_vjp}, jvp={"x": _cumulative_prod_jvp}),
-    Op("var", "real floating-point", signature=_MOMENT, vjp={"x": _var_vjp},
+    Op("var", "real floating-point", batch=_batching.reduction, signature=_MOMENT, vjp={"x": _var_vjp},
        jvp={"x": _var_jvp}),
-    Op("std", "real floating-point", signature=_MOMENT, vjp={"x": _std_vjp},
+    Op("std", "real floating-point", batch=_batching.reduction, signature=_MOMENT, vjp={"x": _std_vjp},
        jvp={"x": _std_jvp}, uses_out=True),
     # private: reverses the order along one axis; linear and its own transpose
-    linear("_flip", "any", signature="x, /, *, axis", forward=_flip_forward,
+    linear("_flip", "any", batch=_batching.axes("axis"), signature="x, /, *, axis", forward=_flip_forward,
            vjp={"x": lambda ns, ct, x, out, axis: _flip(ns, ct, axis)}),
 )

@@ -17,6 +17,7 @@ tangents.
 
 from __future__ import annotations
 
+from .. import _batching
 from .._op import Op, nondifferentiable
 
 
@@ -73,9 +74,9 @@ def _diff_jvp(ns, tangents, x, prepend, append, out, axis, n):
 
 
 UTILITY_OPS: tuple[Op, ...] = (
-    nondifferentiable("all", "any", signature="x, /, *, axis=None, keepdims=False"),
-    nondifferentiable("any", "any", signature="x, /, *, axis=None, keepdims=False"),
-    Op("diff", "numeric", signature="x, /, *, axis=-1, n=1, prepend=None, append=None",
+    nondifferentiable("all", "any", batch=_batching.reduction, signature="x, /, *, axis=None, keepdims=False"),
+    nondifferentiable("any", "any", batch=_batching.reduction, signature="x, /, *, axis=None, keepdims=False"),
+    Op("diff", "numeric", batch=_batching.diff, signature="x, /, *, axis=-1, n=1, prepend=None, append=None",
        arrays=("x", "prepend", "append"), forward=_diff_forward, saves=False,
        vjp=_diff_vjp, jvp=_diff_jvp),
 )

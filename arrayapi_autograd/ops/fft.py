@@ -25,6 +25,7 @@ tangent.  The VJP is the adjoint transform (PyTorch's ``fft_c2c`` backward and
 
 from __future__ import annotations
 
+from .. import _batching
 from .._op import Op, conj, creation, linear
 from .linalg import _real_dtype, _zero_pad
 
@@ -162,20 +163,20 @@ def _freq_forward(name):
 
 
 FFT_OPS: tuple[Op, ...] = (
-    linear("fft.fft", "complex floating-point", signature=_ONE, vjp={"x": _fft_vjp}),
-    linear("fft.ifft", "complex floating-point", signature=_ONE, vjp={"x": _ifft_vjp}),
-    linear("fft.fftn", "complex floating-point", signature=_ND, vjp={"x": _fftn_vjp}),
-    linear("fft.ifftn", "complex floating-point", signature=_ND, vjp={"x": _ifftn_vjp}),
-    linear("fft.rfft", "real floating-point", signature=_ONE, vjp={"x": _rfft_vjp}),
-    linear("fft.irfft", "complex floating-point", signature=_ONE, vjp={"x": _irfft_vjp}),
-    linear("fft.rfftn", "real floating-point", signature=_ND, vjp={"x": _rfftn_vjp}),
-    linear("fft.irfftn", "complex floating-point", signature=_ND, vjp={"x": _irfftn_vjp}),
-    linear("fft.hfft", "complex floating-point", signature=_ONE, vjp={"x": _hfft_vjp}),
-    linear("fft.ihfft", "real floating-point", signature=_ONE, vjp={"x": _ihfft_vjp}),
+    linear("fft.fft", "complex floating-point", batch=_batching.axes("axis"), signature=_ONE, vjp={"x": _fft_vjp}),
+    linear("fft.ifft", "complex floating-point", batch=_batching.axes("axis"), signature=_ONE, vjp={"x": _ifft_vjp}),
+    linear("fft.fftn", "complex floating-point", batch=_batching.fft_nd, signature=_ND, vjp={"x": _fftn_vjp}),
+    linear("fft.ifftn", "complex floating-point", batch=_batching.fft_nd, signature=_ND, vjp={"x": _ifftn_vjp}),
+    linear("fft.rfft", "real floating-point", batch=_batching.axes("axis"), signature=_ONE, vjp={"x": _rfft_vjp}),
+    linear("fft.irfft", "complex floating-point", batch=_batching.axes("axis"), signature=_ONE, vjp={"x": _irfft_vjp}),
+    linear("fft.rfftn", "real floating-point", batch=_batching.fft_nd, signature=_ND, vjp={"x": _rfftn_vjp}),
+    linear("fft.irfftn", "complex floating-point", batch=_batching.fft_nd, signature=_ND, vjp={"x": _irfftn_vjp}),
+    linear("fft.hfft", "complex floating-point", batch=_batching.axes("axis"), signature=_ONE, vjp={"x": _hfft_vjp}),
+    linear("fft.ihfft", "real floating-point", batch=_batching.axes("axis"), signature=_ONE, vjp={"x": _ihfft_vjp}),
     creation("fft.fftfreq", _FREQ, forward=_freq_forward("fftfreq")),
     creation("fft.rfftfreq", _FREQ, forward=_freq_forward("rfftfreq")),
-    linear("fft.fftshift", "numeric", signature=_SHIFT,
+    linear("fft.fftshift", "numeric", batch=_batching.axes("axes"), signature=_SHIFT,
            vjp={"x": lambda ns, ct, x, out, axes: ns.fft.ifftshift(ct, axes=axes)}),
-    linear("fft.ifftshift", "numeric", signature=_SHIFT,
+    linear("fft.ifftshift", "numeric", batch=_batching.axes("axes"), signature=_SHIFT,
            vjp={"x": lambda ns, ct, x, out, axes: ns.fft.fftshift(ct, axes=axes)}),
 )
