@@ -28,6 +28,8 @@ from __future__ import annotations
 import collections
 from typing import Sequence
 
+import numpy
+
 from . import _errors, _tape
 from ._array_object import Array, BatchedArray, _call
 
@@ -112,19 +114,44 @@ def call(op, forward, ns, primals: tuple, params: dict):
             unwrapped.append(p)
             batched.append(False)
     ctx = Context(op, forward, ns, level, size, tuple(batched))
-    rule = op.batch if op.batch is not None else loop
-    return rule(ctx, unwrapped, params)
+    rule = op.batch
+    if rule is None:
+        return loop(ctx, unwrapped, params)
+    try:
+        return rule(ctx, unwrapped, params)
+    except _REFUSALS:
+        # The backend refused the batched call (Dask's linalg takes no stacks of
+        # matrices, array-api-strict no slice next to an index array...): one call
+        # per row instead, which raises again if the call itself is wrong.
+        return loop(ctx, unwrapped, params)
+
+
+_REFUSALS = (IndexError, ValueError, TypeError, NotImplementedError, AttributeError)
 
 
 def setitem(target: BatchedArray, key, value) -> None:
     """``target[key] = value`` on every row (``__setitem__`` of a batched value)."""
-    physical = target._physical
-    if type(value) is BatchedArray and value._level == target._level:
-        region = len(target._physical[(slice(None),) + _as_tuple(key)].shape) - 1
-        value = _pad_to(target._ns, value._physical, region)
-    elif type(value) is BatchedArray and value._level > target._level:
+    if type(value) is BatchedArray and value._level > target._level:
         raise _errors.batched_into_unbatched()
-    physical[(slice(None),) + _as_tuple(key)] = value
+    ns = target._ns
+    physical = target._physical
+    batched_key = (slice(None),) + _as_tuple(key)
+    stacked = type(value) is BatchedArray and value._level == target._level
+    try:
+        new = value
+        if stacked:
+            region = len(physical[batched_key].shape) - 1
+            new = _pad_to(ns, value._physical, region)
+        physical[batched_key] = new
+    except _REFUSALS:
+        # the backend refused the batched key (Dask with a boolean mask): row by row
+        fallbacks["__setitem__"] += 1
+        rows = []
+        for b in range(physical.shape[0]):
+            row = ns.asarray(physical[b, ...], copy=True)
+            row[key] = value._physical[b, ...] if stacked else value
+            rows.append(row)
+        target._physical = ns.stack(rows, axis=0)
 
 
 def _pad_to(ns, p, rank):
@@ -350,8 +377,6 @@ def scatter(ctx, primals, params):
 
 
 def _region_shape(shape, key):
-    import numpy
-
     probe = numpy.empty(tuple(shape), dtype=bool)
     numpy_key = tuple(numpy.asarray(k) if hasattr(k, "shape") and not isinstance(k, numpy.ndarray)
                       else k for k in key)
@@ -509,7 +534,7 @@ def broadcast_arrays(ctx, primals, params):
     """``broadcast_arrays``: each operand broadcast to the common logical shape."""
     ns = ctx.ns
     shapes = [tuple(p.shape[1:]) if b else tuple(p.shape) for p, b in zip(primals, ctx.batched)]
-    shape = tuple(ns.broadcast_shapes(*shapes))
+    shape = tuple(numpy.broadcast_shapes(*shapes))
     out = []
     for p, b in zip(primals, ctx.batched):
         if b:

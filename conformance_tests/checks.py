@@ -28,6 +28,12 @@ sees the same inputs):
     (``torch.autograd.forward_ad``; the double-VJP trick when an op has no
     forward formula), and ``<ct, J t> = <J^T ct, t>`` (autograd's
     ``test_util.py`` identity).
+``batched``
+    Three cotangents pushed through the tape at once (batched along a leading
+    axis, as the Jacobian transforms do) give, row by row, the VJPs computed
+    one cotangent at a time; likewise three tangents in one forward pass.
+    This checks every batching rule the VJP and JVP rules meet.  Ops that
+    ran once per row (no batching rule) are listed in the notes.
 ``backends``
     The same inputs give the same values and gradients on this backend as on
     the first backend of the session.
@@ -53,14 +59,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from arrayapi_autograd import autograd
-from arrayapi_autograd._array_object import Array
+from arrayapi_autograd import _batching, _tape, autograd
+from arrayapi_autograd._array_object import Array, BatchedArray
 from arrayapi_autograd._forward import dual_level, make_dual, unpack_dual
 from arrayapi_autograd._tape import same_shape
 
 from .opinfos._core import OpInfo, Sample
 
-CHECKS = ("forward", "vjp", "jvp", "grad2", "fd", "backends", "not_recorded")
+CHECKS = ("forward", "vjp", "jvp", "grad2", "fd", "batched", "backends", "not_recorded")
 DTYPE_NAMES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
                "uint64", "float32", "float64", "complex64", "complex128")
 FD_EPS = 1e-6
@@ -125,6 +131,9 @@ def checks_for(info: OpInfo, dtype: str) -> tuple[str, ...]:
         checks.append("grad2")
     if info.smooth and dtype in ("float64", "complex128"):
         checks.append("fd")
+    if dtype in ("float64", "complex128"):
+        # batching rules do not depend on the precision: checked in double precision
+        checks.append("batched")
     checks.append("backends")
     return tuple(checks)
 
@@ -605,6 +614,19 @@ class Ours:
                 raw = raw[(slice(None),) * d + (everything, Ellipsis)]
         return self.ns.astype(self.ns.asarray(raw), out.dtype)
 
+    def stacked_cotangent(self, cs: list, out: Array) -> Array:
+        """Head cotangents ``cs`` stacked on a new leading axis (the physical array of
+        a batched cotangent for ``out``), one backend array (one Dask chunk), with
+        ``out``'s unknown sizes as in :meth:`cotangent`."""
+        raw = self.target.asarray(np.stack(cs))
+        xp = self.target.xp
+        for d, n in enumerate(out.shape):
+            if not isinstance(n, int):
+                kwargs = {} if self.target.device is None else {"device": self.target.device}
+                everything = xp.ones((cs[0].shape[d],), dtype=xp.bool, **kwargs)
+                raw = raw[(slice(None),) * (d + 1) + (everything, Ellipsis)]
+        return self.ns.astype(self.ns.asarray(raw), out.dtype)
+
     def shape(self, a: Array) -> tuple:
         """``a``'s shape; sizes unknown until computed (Dask's ``nan``) are computed."""
         shape = tuple(a.shape)
@@ -827,6 +849,87 @@ def check_jvp(session, case, target) -> tuple[float, list]:
     return worst, notes
 
 
+BATCH = 3
+
+
+def check_batched(session, case, target) -> tuple[float, list]:
+    rtol = rtol_of(case.info, case.dtype)
+    ref_outs, mask, _, _, _ = session.reference(case).vjp()
+    ours = session.ours(case, target)
+    ns = target.ns
+    looped_before = dict(_batching.fallbacks)
+    worst = 0.0
+
+    def compare(label, batched, singles, like):
+        nonlocal worst
+        if batched is None and all(single is None for single in singles):
+            return
+        # one conversion of the whole stack (one compute on Dask)
+        rows = None if batched is None else ours.numpy(_batching.materialize(batched, BATCH))
+        zeros = None
+        for k, single in enumerate(singles):
+            if rows is None or single is None:
+                zeros = np.zeros(ours.shape(like), dtype=ours.numpy(like).dtype)
+            a = zeros if rows is None else rows[k]
+            b = zeros if single is None else ours.numpy(single)
+            worst = max(worst, _compare_values(f"{label}, row {k} of {BATCH} (vs one at a "
+                                               f"time)", a, b, rtol))
+
+    # reverse mode: BATCH cotangents per output in one backward pass
+    inputs = [ours.wrap(a) for a in case.inputs]
+    for x in inputs:
+        x.requires_grad_(True)
+    outs = flatten_outputs(ours.run(inputs))
+    heads, rows, rows_np = [], [], []
+    for i, (o, m) in enumerate(zip(outs, mask)):
+        if m and isinstance(o, Array) and o.requires_grad:
+            shape = tuple(ref_outs[i].shape)
+            complex_out = ns._is_complex_dtype(o.dtype)
+            heads.append(o)
+            rows_np.append([case.cotangent(100 * (k + 1) + i, shape, complex_out)
+                            for k in range(BATCH)])
+            rows.append([ours.cotangent(c, o) for c in rows_np[-1]])
+    if heads and inputs:
+        level = _batching.new_level()
+        stacked = [BatchedArray(ours.stacked_cotangent(c, o), level)
+                   for c, o in zip(rows_np, heads)]
+        batched = _tape.backward(heads, stacked, retain_graph=True, create_graph=False,
+                                 targets=inputs, write_leaves=False)
+        singles = [_tape.backward(heads, [r[k] for r in rows], retain_graph=True,
+                                  create_graph=False, targets=inputs, write_leaves=False)
+                   for k in range(BATCH)]
+        for j, x in enumerate(inputs):
+            compare(f"batched VJP of input {j}", batched[j], [s[j] for s in singles], x)
+
+    # forward mode: BATCH tangents per input in one forward pass
+    rng = np.random.default_rng([case.seed, 7])
+    tangents = [[Case._random(rng, a.shape, a.dtype) for _ in range(BATCH)]
+                for a in case.inputs]
+    level = _batching.new_level()
+    with dual_level() as dual:
+        duals = [make_dual(ours.wrap(a), BatchedArray(ours.wrap(np.stack(ts)), level), dual)
+                 for a, ts in zip(case.inputs, tangents)]
+        batched = [unpack_dual(o, dual)[1] if isinstance(o, Array) and
+                   ns._is_float_dtype(o.dtype) else None
+                   for o in flatten_outputs(ours.run(duals))]
+    singles = []
+    for k in range(BATCH):
+        with dual_level() as dual:
+            duals = [make_dual(ours.wrap(a), ours.wrap(ts[k]), dual)
+                     for a, ts in zip(case.inputs, tangents)]
+            singles.append([unpack_dual(o, dual)[1] if isinstance(o, Array) and
+                            ns._is_float_dtype(o.dtype) else None
+                            for o in flatten_outputs(ours.run(duals))])
+    for i, (o, m) in enumerate(zip(outs, mask)):
+        if m and isinstance(o, Array):
+            compare(f"batched JVP of output {i}", batched[i], [s[i] for s in singles], o)
+
+    looped = sorted(name for name, n in _batching.fallbacks.items()
+                    if n > looped_before.get(name, 0))
+    notes = [f"looped over the batch (no batching rule): {', '.join(looped)}"] if looped else []
+    return worst, notes
+
+
 def check_fd(session, case, target) -> float:
     rtol = max(rtol_of(case.info, case.dtype), FD_RTOL)
     ref_outs, mask, cts, _, _ = session.reference(case).vjp()
@@ -931,6 +1034,7 @@ _CHECK_FUNCTIONS = {
     "grad2": check_grad2,
     "jvp": check_jvp,
     "fd": check_fd,
+    "batched": check_batched,
     "not_recorded": check_not_recorded,
 }
 

@@ -105,6 +105,10 @@ OPINFOS: tuple[OpInfo, ...] = (
     OpInfo("__abs__", special=(0.0,), smooth=False),
     OpInfo("__iadd__", family="custom", sample=_iadd_sample, call=_iadd),
     OpInfo("__getitem__", family="custom", sample=_getitem_sample),
-    OpInfo("__setitem__", family="custom", sample=_setitem_sample, call=_setitem),
+    OpInfo("__setitem__", family="custom", sample=_setitem_sample, call=_setitem,
+           xfail={"batched:dask": "Dask refuses a boolean mask after the batch axis, and "
+                                  "the rows it gives one by one have unknown sizes (nan) "
+                                  "that dask.array.stack refuses: no batched cotangents "
+                                  "through a masked assignment on Dask"}),
     OpInfo("mT", family="custom", sample=_mT_sample, call=_mT),
 )
