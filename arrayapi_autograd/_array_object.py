@@ -486,11 +486,7 @@ class BatchedArray:
         return self.shape[0]
 
     def _value_dependent(self, what: str):
-        raise TypeError(
-            f"{what} of a batched cotangent or tangent: its value differs from one row of "
-            "the batch to the next.  A derivative rule (or hook) that branches on the "
-            "values of its cotangent cannot be batched; compute the Jacobian with "
-            "vjp() row by row instead.")
+        raise _errors.value_of_batched(what)
 
     def __bool__(self):
         self._value_dependent("bool()")

@@ -453,3 +453,14 @@ def batched_into_unbatched() -> TypeError:
         "with its cotangent cannot be batched: build the result from the cotangent "
         "instead (e.g. ns.zeros_like(ct), or a scatter op), so every row gets its own "
         "copy.")
+
+
+class ValueOfBatchedError(TypeError):
+    """A Python value (``bool``, ``float``...) was asked of a batched cotangent or tangent."""
+
+
+def value_of_batched(what: str) -> ValueOfBatchedError:
+    return ValueOfBatchedError(
+        f"{what} of a batched cotangent or tangent: its value differs from one row of the "
+        "batch to the next. jacobian()/hessian() catch this and compute such a Jacobian "
+        "one row at a time; elsewhere, run the rule with one cotangent (vjp()) at a time.")

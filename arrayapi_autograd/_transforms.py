@@ -576,10 +576,17 @@ def _jacrev(f, args, kwargs, argnums, single):
             # one backward pass with all m basis cotangents (the graph is kept for the
             # next output); a 1-element output needs no batch
             ct = ns.ones_like(o) if m == 1 else _batched_basis(ns, o.shape, o.dtype, o.device)
-            grads = _cotangents(ns, [o], [ct], targets, create, retain=True)
-            for g, x in zip(grads, targets):
-                rows = _batching.materialize(g, m) if m > 1 else g
-                blocks.append(ns.reshape(rows, o.shape + x.shape))
+            try:
+                grads = _cotangents(ns, [o], [ct], targets, create, retain=True)
+                rows = [_batching.materialize(g, m) if m > 1 else g for g in grads]
+            except _errors.ValueOfBatchedError:
+                # a rule (or hook) reads its cotangent's value: one backward per row
+                eye = ns.eye(m, dtype=o.dtype, device=o.device)
+                per_row = [_cotangents(ns, [o], [_basis(ns, k, eye, o.shape)], targets, create,
+                                       retain=True) for k in range(m)]
+                rows = [ns.stack([r[j] for r in per_row], axis=0) for j in range(len(targets))]
+            for r, x in zip(rows, targets):
+                blocks.append(ns.reshape(r, o.shape + x.shape))
         else:
             blocks = [ns.zeros(o.shape + x.shape, dtype=x.dtype, device=x.device)
                       for x in targets]
@@ -615,18 +622,19 @@ def _jacfwd(f, args, kwargs, argnums, single):
         if n:
             # one forward pass carrying all n basis tangents
             tangent = ns.ones_like(x) if n == 1 else _batched_basis(ns, x.shape, x.dtype, x.device)
-            with dual_level() as level:
-                out = call((t, k, make_dual(x, tangent, level)))
-                out_leaves, out_def = flatten(out)
-                cols = []
-                for o in out_leaves:
-                    o = o if isinstance(o, Array) else ns.asarray(o)
-                    tangent_out = unpack_dual(o, level)[1]
-                    if n > 1:
-                        # (n, *out.shape) -> (*out.shape, n)
-                        tangent_out = ns.moveaxis(_batching.materialize(tangent_out, n), 0, -1)
-                    cols.append(tangent_out)
-                out_shapes = [tuple(o.shape) for o in out_leaves]
+            try:
+                out_def, out_shapes, cols = _pushforward(ns, call, (t, k), x, tangent)
+                if n > 1:
+                    # (n, *out.shape) -> (*out.shape, n)
+                    cols = [ns.moveaxis(_batching.materialize(c, n), 0, -1) for c in cols]
+            except _errors.ValueOfBatchedError:
+                # a rule reads its tangent's value: one forward pass per basis tangent
+                eye = ns.eye(n, dtype=x.dtype, device=x.device)
+                per_column = [_pushforward(ns, call, (t, k), x, _basis(ns, e, eye, x.shape))
+                              for e in range(n)]
+                out_def, out_shapes, _ = per_column[0]
+                cols = [ns.stack([c[2][j] for c in per_column], axis=-1)
+                        for j in range(len(out_shapes))]
         columns.append(cols)
     if out_def is None:
         out_leaves, out_def = flatten(call())
@@ -646,6 +654,16 @@ def _jacfwd(f, args, kwargs, argnums, single):
                     for _, treedef, xs in trees]
         results.append(arranged[0] if single else tuple(arranged))
     return unflatten(out_def, results)
+
+
+def _pushforward(ns, call, position, x, tangent):
+    """``(out treedef, out shapes, out tangents)`` of ``call`` with ``x`` carrying ``tangent``."""
+    with dual_level() as level:
+        out = call(position + (make_dual(x, tangent, level),))
+        out_leaves, out_def = flatten(out)
+        out_leaves = [o if isinstance(o, Array) else ns.asarray(o) for o in out_leaves]
+        tangents = [unpack_dual(o, level)[1] for o in out_leaves]
+    return out_def, [tuple(o.shape) for o in out_leaves], tangents
 
 
 def jacrev(f: Callable, argnums=0) -> Callable:
