@@ -303,8 +303,8 @@ def tangent_shape_mismatch(index: int, primal_shape, tangent_shape) -> ValueErro
 
 def bad_jacobian_mode(mode) -> ValueError:
     return ValueError(
-        f"jacobian mode must be 'rev' (one backward per output element) or 'fwd' (one "
-        f"forward per input element), got {mode!r}."
+        f"jacobian mode must be 'rev' (reverse mode: best for few outputs) or 'fwd' "
+        f"(forward mode: best for few inputs), got {mode!r}."
     )
 
 

@@ -10,6 +10,10 @@ The transforms of JAX (``jax.grad``, ``jax.vjp``, ``jax.jvp``, ``jax.jacrev``,
 * forward mode (``jvp``, ``jacobian(mode="fwd")``) opens a level of
   ``_forward.py`` and carries tangents through the function (one forward pass
   per tangent, no double-VJP trick);
+* ``jacobian`` pushes every basis cotangent (or tangent) through in one pass,
+  stacked along a leading axis as a ``BatchedArray`` that the op records'
+  batching rules (``_batching.py``) compute on all at once, as JAX's ``vmap``
+  of ``vjp``/``jvp`` does;
 * ``hessian`` is forward-over-reverse (``jacfwd(jacrev(f))``, as JAX and
   ``torch.func.hessian``); ``hvp`` is ``jvp`` of ``grad``, as
   ``torch.autograd.functional.hvp`` returns it.
