@@ -308,6 +308,13 @@ def bad_jacobian_mode(mode) -> ValueError:
     )
 
 
+def bad_chunk_size(chunk_size) -> ValueError:
+    return ValueError(
+        f"chunk_size must be None (all basis vectors in one pass) or a positive int (at "
+        f"most that many per pass), got {chunk_size!r}."
+    )
+
+
 def custom_vjp_not_defined(name: str) -> TypeError:
     return TypeError(
         f"The custom_vjp function '{name}' was called with arrays that require a gradient "

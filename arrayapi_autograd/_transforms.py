@@ -501,19 +501,43 @@ def _basis(ns, k: int, eye, shape):
     return ns.reshape(eye[k, :], shape)
 
 
-def _batched_basis(ns, shape, dtype, device):
-    """Every standard basis array of ``shape`` at once, batched along a leading axis.
+def _basis_chunks(ns, shape, dtype, device, chunk_size):
+    """The standard basis arrays of ``shape``, ``chunk_size`` at a time (all when ``None``).
 
-    A :class:`~arrayapi_autograd._array_object.BatchedArray` over the rows of
-    an identity matrix: one pass with it gives every row (or column) of a
-    Jacobian.
+    Yields ``(count, value)``: ``value`` stacks ``count`` rows of an identity
+    matrix along a leading axis as one
+    :class:`~arrayapi_autograd._array_object.BatchedArray` (a plain array when
+    ``count`` is 1), so that one pass with it gives that many rows (or
+    columns) of a Jacobian.
     """
     n = _size(shape)
     eye = ns.eye(n, dtype=dtype, device=device)
-    return BatchedArray(ns.reshape(eye, (n,) + tuple(shape)), _batching.new_level())
+    step = n if chunk_size is None else chunk_size
+    for start in range(0, n, step):
+        rows = eye[start:min(start + step, n), :]
+        count = rows.shape[0]
+        if count == 1:
+            yield 1, ns.reshape(rows, tuple(shape))
+        else:
+            yield count, BatchedArray(ns.reshape(rows, (count,) + tuple(shape)),
+                                      _batching.new_level())
 
 
-def jacobian(f: Callable, argnums=0, mode: str = "rev") -> Callable:
+def _stacked(ns, value, count: int):
+    """A pass's result for ``count`` basis vectors as an array with ``count`` rows first."""
+    if count == 1:
+        return ns.expand_dims(value, axis=0)
+    return _batching.materialize(value, count)
+
+
+def _check_chunk_size(chunk_size):
+    if chunk_size is not None and (isinstance(chunk_size, bool) or
+                                   not isinstance(chunk_size, int) or chunk_size < 1):
+        raise _errors.bad_chunk_size(chunk_size)
+
+
+def jacobian(f: Callable, argnums=0, mode: str = "rev", *, chunk_size: int | None = None
+             ) -> Callable:
     """The Jacobian of ``f``, as a function (JAX's ``jacrev``/``jacfwd``).
 
     Parameters
@@ -526,6 +550,12 @@ def jacobian(f: Callable, argnums=0, mode: str = "rev") -> Callable:
         carrying every row of the identity at once; best for few outputs.
         ``"fwd"``: per differentiated input, one forward pass carrying every
         basis tangent at once; best for few inputs.
+    chunk_size : int, optional
+        Push at most this many basis vectors through one pass (as
+        ``torch.func.jacrev``'s ``chunk_size``): the passes' intermediate
+        values are ``chunk_size`` times one pass's, so a smaller chunk trades
+        speed for memory.  ``None`` (default): all at once; ``1``: one pass
+        per row (or column).
 
     Returns
     -------
@@ -554,43 +584,45 @@ def jacobian(f: Callable, argnums=0, mode: str = "rev") -> Callable:
     """
     if mode not in ("rev", "fwd"):
         raise _errors.bad_jacobian_mode(mode)
+    _check_chunk_size(chunk_size)
     single = isinstance(argnums, int)
 
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
         if mode == "rev":
-            return _jacrev(f, args, kwargs, argnums, single)
-        return _jacfwd(f, args, kwargs, argnums, single)
+            return _jacrev(f, args, kwargs, argnums, single, chunk_size)
+        return _jacfwd(f, args, kwargs, argnums, single, chunk_size)
 
     return jacobian_f
 
 
-def _jacrev(f, args, kwargs, argnums, single):
+def _jacrev(f, args, kwargs, argnums, single, chunk_size=None):
     inputs, out, _, outer = _setup(f, args, kwargs, argnums, False)
     ns = inputs.ns
     targets = inputs.targets
     out_leaves, out_def = flatten(out)
     out_leaves = [o if isinstance(o, Array) else ns.asarray(o) for o in out_leaves]
     create = outer and _reaches_outside(out_leaves, targets)
+
+    def rows(o, chunk):
+        """Per target, the Jacobian rows of output ``o``: one backward per chunk of rows."""
+        parts: list[list] = [[] for _ in targets]
+        for count, ct in _basis_chunks(ns, o.shape, o.dtype, o.device, chunk):
+            grads = _cotangents(ns, [o], [ct], targets, create, retain=True)
+            for j, g in enumerate(grads):
+                parts[j].append(_stacked(ns, g, count))
+        return [p[0] if len(p) == 1 else ns.concat(p, axis=0) for p in parts]
+
     results = []
     for o in out_leaves:
-        m = _size(o.shape)
-        blocks = []
-        if m and o._node is not None and targets:
-            # one backward pass with all m basis cotangents (the graph is kept for the
-            # next output); a 1-element output needs no batch
-            ct = ns.ones_like(o) if m == 1 else _batched_basis(ns, o.shape, o.dtype, o.device)
+        if _size(o.shape) and o._node is not None and targets:
+            # the graph is kept between the passes (and for the next output)
             try:
-                grads = _cotangents(ns, [o], [ct], targets, create, retain=True)
-                rows = [_batching.materialize(g, m) if m > 1 else g for g in grads]
+                stacks = rows(o, chunk_size)
             except _errors.ValueOfBatchedError:
                 # a rule (or hook) reads its cotangent's value: one backward per row
-                eye = ns.eye(m, dtype=o.dtype, device=o.device)
-                per_row = [_cotangents(ns, [o], [_basis(ns, k, eye, o.shape)], targets, create,
-                                       retain=True) for k in range(m)]
-                rows = [ns.stack([r[j] for r in per_row], axis=0) for j in range(len(targets))]
-            for r, x in zip(rows, targets):
-                blocks.append(ns.reshape(r, o.shape + x.shape))
+                stacks = rows(o, 1)
+            blocks = [ns.reshape(r, o.shape + x.shape) for r, x in zip(stacks, targets)]
         else:
             blocks = [ns.zeros(o.shape + x.shape, dtype=x.dtype, device=x.device)
                       for x in targets]
@@ -598,7 +630,7 @@ def _jacrev(f, args, kwargs, argnums, single):
     return unflatten(out_def, results)
 
 
-def _jacfwd(f, args, kwargs, argnums, single):
+def _jacfwd(f, args, kwargs, argnums, single, chunk_size=None):
     numbers, ns = _differentiated_namespace(args, kwargs, argnums)
     # the differentiated leaves, converted, with where they sit in the arguments
     trees = []
@@ -624,21 +656,11 @@ def _jacfwd(f, args, kwargs, argnums, single):
         n = _size(x.shape)
         cols = None
         if n:
-            # one forward pass carrying all n basis tangents
-            tangent = ns.ones_like(x) if n == 1 else _batched_basis(ns, x.shape, x.dtype, x.device)
             try:
-                out_def, out_shapes, cols = _pushforward(ns, call, (t, k), x, tangent)
-                if n > 1:
-                    # (n, *out.shape) -> (*out.shape, n)
-                    cols = [ns.moveaxis(_batching.materialize(c, n), 0, -1) for c in cols]
+                out_def, out_shapes, cols = _columns(ns, call, (t, k), x, chunk_size)
             except _errors.ValueOfBatchedError:
                 # a rule reads its tangent's value: one forward pass per basis tangent
-                eye = ns.eye(n, dtype=x.dtype, device=x.device)
-                per_column = [_pushforward(ns, call, (t, k), x, _basis(ns, e, eye, x.shape))
-                              for e in range(n)]
-                out_def, out_shapes, _ = per_column[0]
-                cols = [ns.stack([c[2][j] for c in per_column], axis=-1)
-                        for j in range(len(out_shapes))]
+                out_def, out_shapes, cols = _columns(ns, call, (t, k), x, 1)
         columns.append(cols)
     if out_def is None:
         out_leaves, out_def = flatten(call())
@@ -660,6 +682,24 @@ def _jacfwd(f, args, kwargs, argnums, single):
     return unflatten(out_def, results)
 
 
+def _columns(ns, call, position, x, chunk):
+    """``(out treedef, out shapes, per output its Jacobian columns for x, last axis)``.
+
+    One forward pass per chunk of basis tangents of ``x``.
+    """
+    parts = None
+    for count, tangent in _basis_chunks(ns, x.shape, x.dtype, x.device, chunk):
+        out_def, out_shapes, tangents = _pushforward(ns, call, position, x, tangent)
+        if parts is None:
+            parts = [[] for _ in tangents]
+        for j, t in enumerate(tangents):
+            parts[j].append(_stacked(ns, t, count))
+    # (n, *out.shape) -> (*out.shape, n)
+    columns = [ns.moveaxis(p[0] if len(p) == 1 else ns.concat(p, axis=0), 0, -1)
+               for p in parts]
+    return out_def, out_shapes, columns
+
+
 def _pushforward(ns, call, position, x, tangent):
     """``(out treedef, out shapes, out tangents)`` of ``call`` with ``x`` carrying ``tangent``."""
     with dual_level() as level:
@@ -670,14 +710,14 @@ def _pushforward(ns, call, position, x, tangent):
     return out_def, [tuple(o.shape) for o in out_leaves], tangents
 
 
-def jacrev(f: Callable, argnums=0) -> Callable:
+def jacrev(f: Callable, argnums=0, *, chunk_size: int | None = None) -> Callable:
     """:func:`jacobian` with ``mode="rev"`` (JAX's and ``torch.func``'s name)."""
-    return jacobian(f, argnums, mode="rev")
+    return jacobian(f, argnums, mode="rev", chunk_size=chunk_size)
 
 
-def jacfwd(f: Callable, argnums=0) -> Callable:
+def jacfwd(f: Callable, argnums=0, *, chunk_size: int | None = None) -> Callable:
     """:func:`jacobian` with ``mode="fwd"`` (JAX's and ``torch.func``'s name)."""
-    return jacobian(f, argnums, mode="fwd")
+    return jacobian(f, argnums, mode="fwd", chunk_size=chunk_size)
 
 
 def hessian(f: Callable, argnums=0) -> Callable:

@@ -320,6 +320,27 @@ def test_hessian_takes_one_batched_pass_per_input(name, ns, monkeypatch):
                        atol=1e-10)
 
 
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobian_chunk_size(mode, ns, monkeypatch):
+    """``chunk_size`` bounds the basis vectors per pass (torch.func's option): the same
+    Jacobian in ceil(5 / chunk) passes."""
+    from arrayapi_autograd import _tape
+
+    fn, args, argnums, _ = CASES["elementwise_vector"]
+    x = np.concatenate([args[0], [0.25]])  # 5 inputs, 5 outputs
+    expected = to_numpy(torch.func.jacrev(fn)(torch.asarray(x)))
+    for chunk, passes in ((None, 1), (1, 5), (2, 3), (5, 1), (7, 1)):
+        counted = _Counting(fn)
+        sweeps = _Counting(_tape.backward)
+        monkeypatch.setattr(_tape, "backward", sweeps)
+        jac = ag.jacobian(counted, mode=mode, chunk_size=chunk)(ns.asarray(x))
+        np.testing.assert_allclose(to_numpy(jac), expected, rtol=1e-12, atol=1e-14)
+        assert (sweeps.calls if mode == "rev" else counted.calls) == passes
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="chunk_size must be None"):
+            ag.jacobian(fn, mode=mode, chunk_size=bad)
+
+
 def test_jacobian_of_a_rule_reading_its_cotangent_goes_row_by_row(ns):
     """A user rule that asks for the value of its cotangent (float(), if) cannot be
     batched: the Jacobian falls back to one pass per row and is still right."""
