@@ -134,6 +134,13 @@ def _clip_vjp(ns, ct, x, min, max, out, needed):
     return tuple(rule(ns, ct, x, min, max, out) if n else None for rule, n in zip(rules, needed))
 
 
+def _atan2_d(ns, numerator, x1, x2):
+    # d atan2(x1, x2) = (x2 dx1 - x1 dx2) / (x1^2 + x2^2); 0 at the origin, where
+    # PyTorch's backward also gives 0
+    r2 = x1 * x1 + x2 * x2
+    return _where0(ns, r2 == 0, numerator / ns.where(r2 == 0, ns.ones_like(r2), r2))
+
+
 def _copysign_d_x1(ns, x1, x2, out):
     # d/dx1 copysign(x1, x2) = sign(x1) * sign-of(x2), 0 at x1 == 0 (PyTorch)
     ratio = out / ns.where(x1 == 0, ns.ones_like(x1), x1)
@@ -219,9 +226,11 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     elementwise("log1p", "floating-point", d=lambda ns, x, out: 1 / (x + 1)),
     elementwise("log2", "floating-point", d=lambda ns, x, out: 1 / (x * 0.6931471805599453)),
     elementwise("log10", "floating-point", d=lambda ns, x, out: 1 / (x * 2.302585092994046)),
+    # PyTorch's form 1 / (1 + exp(other - self)), finite where both are infinite of
+    # opposite signs (exp(x1 - out) would be exp(inf - inf))
     elementwise("logaddexp", "real floating-point",
-                d={"x1": lambda ns, x1, x2, out: ns.exp(x1 - out),
-                   "x2": lambda ns, x1, x2, out: ns.exp(x2 - out)}, uses_out=True),
+                d={"x1": lambda ns, x1, x2, out: 1 / (1 + ns.exp(x2 - x1)),
+                   "x2": lambda ns, x1, x2, out: 1 / (1 + ns.exp(x1 - x2))}),
     elementwise("hypot", "real floating-point",
                 d={"x1": lambda ns, x1, x2, out: x1 / out,
                    "x2": lambda ns, x1, x2, out: x2 / out}, uses_out=True),
@@ -233,8 +242,8 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     elementwise("acos", "floating-point", d=lambda ns, x, out: -1 / ns.sqrt(1 - x * x)),
     elementwise("atan", "floating-point", d=lambda ns, x, out: 1 / (1 + x * x)),
     elementwise("atan2", "real floating-point",
-                d={"x1": lambda ns, x1, x2, out: x2 / (x1 * x1 + x2 * x2),
-                   "x2": lambda ns, x1, x2, out: -x1 / (x1 * x1 + x2 * x2)}),
+                d={"x1": lambda ns, x1, x2, out: _atan2_d(ns, x2, x1, x2),
+                   "x2": lambda ns, x1, x2, out: _atan2_d(ns, -x1, x1, x2)}),
     elementwise("sinh", "floating-point", d=lambda ns, x, out: ns.cosh(x)),
     elementwise("cosh", "floating-point", d=lambda ns, x, out: ns.sinh(x)),
     elementwise("tanh", "floating-point", d=lambda ns, x, out: 1 - out * out, uses_out=True),

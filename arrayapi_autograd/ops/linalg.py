@@ -684,10 +684,13 @@ def _vector_norm_direction(ns, x, out_k, ord, axis):
         # spread evenly among the entries whose magnitude is the extremum (amax's rule)
         mask = ns.astype(ns.abs(x) == out_k, out_k.dtype)
         return ns.sign(x) * mask / ns.sum(mask, axis=axis, keepdims=True)
-    # general p: sgn(x) |x|^(p-1) / ||x||^(p-1), 0 where the norm is 0
+    # general p: sgn(x) |x|^(p-1) / ||x||^(p-1), 0 where the norm is 0 and at zero
+    # entries (|0|^(p-1) is infinite for p < 1; PyTorch gives 0 there too)
     safe = ns.where(out_k == 0, ns.ones_like(out_k), out_k)
-    scaled = ns.sign(x) * ns.abs(x) ** (ord - 1) / safe ** (ord - 1)
-    return ns.where(out_k == 0, ns.zeros_like(scaled), scaled)
+    magnitude = ns.abs(x)
+    safe_magnitude = ns.where(magnitude == 0, ns.ones_like(magnitude), magnitude)
+    scaled = ns.sign(x) * safe_magnitude ** (ord - 1) / safe ** (ord - 1)
+    return ns.where((out_k == 0) | (magnitude == 0), ns.zeros_like(scaled), scaled)
 
 
 def _vector_norm_vjp(ns, ct, x, out, axis, keepdims, ord):
