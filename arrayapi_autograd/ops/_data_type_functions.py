@@ -46,7 +46,8 @@ def _astype_jvp(ns, t, x, out, dtype, copy, device):
 
 DATA_TYPE_OPS: tuple[Op, ...] = (
     # the tape casts the cotangent back to x's dtype; a device transfer is undone
-    Op("astype", "any", batch=_batching.elementwise, signature="x, dtype, /, *, copy=True, device=None", saves=False,
+    Op("astype", "any", batch=_batching.elementwise,
+       signature="x, dtype, /, *, copy=True, device=None", saves=False,
        view=lambda params: params["copy"] is False,  # then x itself may come back
        vjp={"x": lambda ns, ct, x, out, dtype, copy, device: (
            ct if device is None else ns._to_device(ct, x.device, None))},

@@ -204,7 +204,8 @@ def _open_mesh_key(ns, shape, axis, indices):
 
 
 MANIPULATION_OPS: tuple[Op, ...] = (
-    Op("broadcast_arrays", "any", batch=_batching.broadcast_arrays, signature="*arrays", arrays=("arrays",), sequence=True,
+    Op("broadcast_arrays", "any", batch=_batching.broadcast_arrays,
+       signature="*arrays", arrays=("arrays",), sequence=True,
        forward=lambda xp, *arrays: xp.broadcast_arrays(*arrays), view=True, saves=False,
        uses_out=True,  # multi-output: the tape fills missing cotangents with zeros_like(out)
        vjp=_broadcast_arrays_vjp, jvp=_broadcast_arrays_jvp),
@@ -213,32 +214,40 @@ MANIPULATION_OPS: tuple[Op, ...] = (
     linear("broadcast_to", "any", batch=_batching.broadcast_to, signature="x, /, shape", view=True,
            # the tape sums a cotangent back to the input's shape
            vjp={"x": lambda ns, ct, x, out, shape: ct}),
-    linear("concat", "any", batch=_batching.joining(0), signature="arrays, /, *, axis=0", arrays=("arrays",),
+    linear("concat", "any", batch=_batching.joining(0),
+           signature="arrays, /, *, axis=0", arrays=("arrays",),
            sequence=True, forward=_concat_forward, vjp=_concat_vjp),
-    linear("expand_dims", "any", batch=_batching.axes("axis", out_rank=1), signature="x, /, axis", view=True,
+    linear("expand_dims", "any", batch=_batching.axes("axis", out_rank=1),
+           signature="x, /, axis", view=True,
            forward=_expand_dims_forward, vjp={"x": _shape_vjp}),
     linear("flip", "any", batch=_batching.axes("axis"), signature="x, /, *, axis=None", view=True,
            vjp={"x": lambda ns, ct, x, out, axis: ns.flip(ct, axis=axis)}),
-    Op("moveaxis", "any", batch=_batching.moveaxis, signature="x, source, destination, /", view=True, saves=False,
+    Op("moveaxis", "any", batch=_batching.moveaxis,
+       signature="x, source, destination, /", view=True, saves=False,
        vjp={"x": _moveaxis_vjp}, jvp={"x": _moveaxis_jvp}),
     linear("permute_dims", "any", batch=_batching.permute_dims, signature="x, /, axes", view=True,
            vjp={"x": lambda ns, ct, x, out, axes:
                 ns.permute_dims(ct, inverse_permutation(axes))}),
     # repeats (an int or an integer array) is never differentiable: it is a parameter
-    Op("repeat", "any", batch=_batching.flattening, signature="x, repeats, /, *, axis=None", forward=_repeat_forward,
+    Op("repeat", "any", batch=_batching.flattening,
+       signature="x, repeats, /, *, axis=None", forward=_repeat_forward,
        saves=False, vjp={"x": _repeat_vjp}, jvp={"x": _repeat_jvp}),
-    linear("reshape", "any", batch=_batching.reshape, signature="x, /, shape, *, copy=None", view=True,
+    linear("reshape", "any", batch=_batching.reshape,
+           signature="x, /, shape, *, copy=None", view=True,
            vjp={"x": _shape_vjp}),
     linear("roll", "any", batch=_batching.flattening, signature="x, /, shift, *, axis=None",
            vjp={"x": lambda ns, ct, x, out, shift, axis: ns.roll(
                ct, shift=tuple(-s for s in shift) if isinstance(shift, tuple) else -shift,
                axis=axis)}),
-    linear("squeeze", "any", batch=_batching.axes("axis"), signature="x, /, axis", view=True, vjp={"x": _shape_vjp}),
-    linear("stack", "any", batch=_batching.joining(1), signature="arrays, /, *, axis=0", arrays=("arrays",),
+    linear("squeeze", "any", batch=_batching.axes("axis"),
+           signature="x, /, axis", view=True, vjp={"x": _shape_vjp}),
+    linear("stack", "any", batch=_batching.joining(1),
+           signature="arrays, /, *, axis=0", arrays=("arrays",),
            sequence=True, forward=_stack_forward, vjp=_stack_vjp),
     Op("tile", "any", batch=_batching.tile, signature="x, repetitions, /", saves=False,
        vjp={"x": _tile_vjp},
        jvp={"x": lambda ns, t, x, out, repetitions: ns.tile(t, repetitions)}),
-    linear("unstack", "any", batch=_batching.axes("axis"), signature="x, /, *, axis=0", view=True, vjp=_unstack_vjp,
+    linear("unstack", "any", batch=_batching.axes("axis"),
+           signature="x, /, *, axis=0", view=True, vjp=_unstack_vjp,
            uses_out=True),  # multi-output: the tape fills missing cotangents from out
 )

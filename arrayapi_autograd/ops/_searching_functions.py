@@ -31,7 +31,8 @@ def _where_vjp_x2(ns, ct, condition, x1, x2, out):
 
 
 SEARCHING_OPS: tuple[Op, ...] = (
-    Op("where", "any", batch=_batching.elementwise, signature="condition, x1, x2, /", arrays=("condition", "x1", "x2"),
+    Op("where", "any", batch=_batching.elementwise,
+       signature="condition, x1, x2, /", arrays=("condition", "x1", "x2"),
        vjp={"x1": _where_vjp_x1, "x2": _where_vjp_x2},
        jvp={"x1": _where_vjp_x1, "x2": _where_vjp_x2}),
     nondifferentiable("argmax", "real numeric", batch=_batching.flattening,
@@ -41,7 +42,8 @@ SEARCHING_OPS: tuple[Op, ...] = (
     nondifferentiable("count_nonzero", "numeric", batch=_batching.reduction,
                       signature="x, /, *, axis=None, keepdims=False"),
     nondifferentiable("nonzero", "any"),
-    nondifferentiable("searchsorted", "real numeric", batch=_batching.unbatched_only(0, 2)(_batching.elementwise),
+    nondifferentiable("searchsorted", "real numeric",
+                      batch=_batching.unbatched_only(0, 2)(_batching.elementwise),
                       signature="x1, x2, /, *, side='left', sorter=None",
                       arrays=("x1", "x2", "sorter"), forward=_searchsorted_forward),
 )

@@ -31,6 +31,8 @@ SET_OPS: tuple[Op, ...] = (
     _no_derivative("unique_counts"),
     _no_derivative("unique_inverse"),
     _no_derivative("unique_values"),
-    nondifferentiable("isin", "real numeric", batch=_batching.unbatched_only(1)(_batching.elementwise), signature="x1, x2, /, *, invert=False",
+    nondifferentiable("isin", "real numeric",
+                      batch=_batching.unbatched_only(1)(_batching.elementwise),
+                      signature="x1, x2, /, *, invert=False",
                       arrays=("x1", "x2")),
 )

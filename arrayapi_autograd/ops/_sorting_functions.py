@@ -77,7 +77,8 @@ _SORT = "x, /, *, axis=-1, descending=False, stable=True"
 
 SORTING_OPS: tuple[Op, ...] = (
     nondifferentiable("argsort", "real numeric", batch=_batching.axes("axis"), signature=_SORT),
-    Op("sort", "real numeric", batch=_batching.axes("axis"), signature=_SORT, vjp={"x": _sort_vjp}, jvp={"x": _sort_jvp}),
+    Op("sort", "real numeric", batch=_batching.axes("axis"),
+       signature=_SORT, vjp={"x": _sort_vjp}, jvp={"x": _sort_jvp}),
     # private: ``a`` gathered along ``axis`` by a permutation ``indices`` whose inverse is
     # ``inverse`` (integer arrays, constants); linear, its transpose gathers by ``inverse``
     Op("_permute", "any", batch=_batching.along_axis, signature="a, indices, inverse, /, *, axis",

@@ -74,9 +74,12 @@ def _diff_jvp(ns, tangents, x, prepend, append, out, axis, n):
 
 
 UTILITY_OPS: tuple[Op, ...] = (
-    nondifferentiable("all", "any", batch=_batching.reduction, signature="x, /, *, axis=None, keepdims=False"),
-    nondifferentiable("any", "any", batch=_batching.reduction, signature="x, /, *, axis=None, keepdims=False"),
-    Op("diff", "numeric", batch=_batching.diff, signature="x, /, *, axis=-1, n=1, prepend=None, append=None",
+    nondifferentiable("all", "any", batch=_batching.reduction,
+                      signature="x, /, *, axis=None, keepdims=False"),
+    nondifferentiable("any", "any", batch=_batching.reduction,
+                      signature="x, /, *, axis=None, keepdims=False"),
+    Op("diff", "numeric", batch=_batching.diff,
+       signature="x, /, *, axis=-1, n=1, prepend=None, append=None",
        arrays=("x", "prepend", "append"), forward=_diff_forward, saves=False,
        vjp=_diff_vjp, jvp=_diff_jvp),
 )
