@@ -257,6 +257,8 @@ class Array:
         The hook may return a replacement cotangent.  Returns a handle whose
         ``remove()`` unregisters it.
         """
+        if not callable(hook):
+            raise _errors.hook_not_callable(hook)
         node = self._node
         if node is None:
             raise _errors.hook_without_grad()

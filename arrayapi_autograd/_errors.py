@@ -26,6 +26,17 @@ def freed_graph(op_name: str) -> RuntimeError:
 
 
 def not_in_graph(array) -> RuntimeError:
+    try:
+        floating = array._ns._is_float_dtype(array.dtype)
+    except Exception:  # pragma: no cover - defensive
+        floating = True
+    if not floating:
+        return RuntimeError(
+            f"backward() was called on an {_describe(array)}: only floating-point (real or "
+            f"complex) results carry gradients, and integer or boolean ones are never "
+            f"recorded. Differentiate a floating-point result (e.g. before a cast to an "
+            f"integer dtype, or compute in float: xp.astype(x, xp.float64))."
+        )
     return RuntimeError(
         f"backward() was called on an {_describe(array)} that is not part of a recorded "
         f"graph: none of the inputs it was computed from requires a gradient, or it was "
@@ -471,3 +482,25 @@ def value_of_batched(what: str) -> ValueOfBatchedError:
         f"{what} of a batched cotangent or tangent: its value differs from one row of the "
         "batch to the next. jacobian()/hessian() catch this and compute such a Jacobian "
         "one row at a time; elsewhere, run the rule with one cotangent (vjp()) at a time.")
+
+
+def hook_not_callable(hook) -> TypeError:
+    return TypeError(
+        f"register_hook() expects a callable hook(grad) -> new grad or None, got "
+        f"{type(hook).__name__} {hook!r}."
+    )
+
+
+def hook_result(hook, result, grad) -> TypeError | ValueError:
+    name = getattr(hook, "__qualname__", None) or repr(hook)
+    if not hasattr(result, "shape") or not hasattr(result, "dtype"):
+        return TypeError(
+            f"hook {name!r} returned a {type(result).__name__}; a gradient hook must return "
+            f"an array of the gradient's shape {tuple(grad.shape)} (the replacement "
+            f"gradient), or None to keep the gradient unchanged."
+        )
+    return ValueError(
+        f"hook {name!r} returned an array of shape {tuple(result.shape)} for a gradient "
+        f"of shape {tuple(grad.shape)}; a hook may replace the gradient but not change "
+        f"its shape (PyTorch raises too)."
+    )

@@ -278,6 +278,25 @@ def fit_cotangent(ns, ct, shape, dtype, op=None):
     return ct
 
 
+def run_hooks(hooks, ct):
+    """``ct`` passed through each hook in turn; a hook returning ``None`` keeps it.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A hook returned something other than an array of ``ct``'s shape.
+    """
+    for hook in list(hooks):
+        replaced = hook(ct)
+        if replaced is None:
+            continue
+        if not isinstance(replaced, (_ao.Array, _ao.BatchedArray)) or \
+                not same_shape(tuple(replaced.shape), tuple(ct.shape)):
+            raise _errors.hook_result(hook, replaced, ct)
+        ct = replaced
+    return ct
+
+
 def _accumulate(a, b):
     return b if a is None else a + b
 
@@ -400,11 +419,8 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
             cts = pending.pop(node)
             if node.hooks:
                 for index, hooks in node.hooks.items():
-                    for hook in hooks:
-                        if cts[index] is not None:
-                            replaced = hook(cts[index])
-                            if replaced is not None:
-                                cts[index] = replaced
+                    if cts[index] is not None:
+                        cts[index] = run_hooks(hooks, cts[index])
             if targets is not None and id(node) in target_nodes:
                 for index, c in enumerate(cts):
                     for position in target_keys.get((id(node), index), ()):
@@ -432,11 +448,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
 
         for leaf, total in leaf_totals.items():
             if leaf.hooks:
-                for hook in leaf.hooks:
-                    replaced = hook(total)
-                    if replaced is not None:
-                        total = replaced
-                leaf_totals[leaf] = total
+                total = leaf_totals[leaf] = run_hooks(leaf.hooks, total)
             if targets is not None:
                 for position in target_keys.get((id(leaf), 0), ()):
                     found[position] = total

@@ -75,9 +75,9 @@ def _namespace_of(leaves: Sequence):
     for leaf in leaves:
         if leaf is None or isinstance(leaf, (bool, int, float, complex, str)):
             continue
-        if hasattr(leaf, "__array_namespace__"):
-            import array_api_compat
+        import array_api_compat
 
+        if array_api_compat.is_array_api_obj(leaf):
             from ._namespace import namespace
 
             return namespace(array_api_compat.array_namespace(leaf))
@@ -154,6 +154,8 @@ def _strip(value, keep_graph: bool):
 
 def _normalize_argnums(argnums, n_args: int) -> tuple:
     single = isinstance(argnums, int)
+    if not single and not isinstance(argnums, (tuple, list)):
+        raise _errors.bad_argnums(argnums, n_args)
     numbers = (argnums,) if single else tuple(argnums)
     if not numbers or any(not isinstance(i, int) or not -n_args <= i < n_args
                           for i in numbers):

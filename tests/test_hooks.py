@@ -128,6 +128,21 @@ def test_a_hook_returning_a_wrong_shape_is_named_in_the_error(xp):
     x.requires_grad_()
     y = x * 2.0
     y.register_hook(lambda ct: ct[:2])
-    with pytest.raises(ValueError, match=r"returned a cotangent of shape \(2,\) for an input "
-                                         r"of shape \(3,\).*a hook's return value"):
+    with pytest.raises(ValueError, match=r"hook '.*<lambda>' returned an array of shape "
+                                         r"\(2,\) for a gradient of shape \(3,\)"):
         xp.sum(y * y).backward()
+
+
+def test_hooks_must_be_callable_and_return_arrays(xp):
+    x = xp.asarray([1.0, 2.0, 3.0], dtype=xp.float64)
+    x.requires_grad_()
+    with pytest.raises(TypeError, match="expects a callable hook.*got int 5"):
+        x.register_hook(5)
+    handle = x.register_hook(lambda ct: [1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="returned a list; a gradient hook must return an "
+                                        r"array of the gradient's shape \(3,\)"):
+        xp.sum(x * x).backward()
+    handle.remove()
+    x.register_hook(lambda ct: xp.flip(ct))  # a replacement of the right shape is used
+    xp.sum(x * xp.asarray([1.0, 10.0, 100.0])).backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), [100.0, 10.0, 1.0])

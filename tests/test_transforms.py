@@ -469,6 +469,19 @@ def test_grad_errors(ns):
         ag.jacobian(lambda a: a, mode="sideways")
     with pytest.raises(TypeError, match="pair"):
         ag.grad(lambda a: ns.sum(a), has_aux=True)(x)
+    with pytest.raises(ValueError, match=r"argnums=1.0 does not fit"):
+        ag.grad(lambda a: ns.sum(a), argnums=1.0)(x)
+    with pytest.raises(RuntimeError, match="only floating-point .* results carry gradients"):
+        ns.sum(ns.asarray([1, 2])).backward()
+
+
+def test_transforms_accept_the_backends_own_arrays(ns):
+    """A bare NumPy/torch/array-api-strict array is converted, as torch.func and JAX
+    accept their own arrays: the namespace is the backend's."""
+    raw = ns._xp.asarray([0.5, -1.0, 2.0])
+    g = ag.grad(lambda a: ns.sum(a ** 3))(raw)
+    assert isinstance(g, ag.Array)
+    np.testing.assert_allclose(to_numpy(g), 3 * np.array([0.5, -1.0, 2.0]) ** 2)
 
 
 def test_unused_input_and_constant_output(ns):
