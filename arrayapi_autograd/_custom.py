@@ -38,6 +38,7 @@ backward is (``create_graph=True``), so higher derivatives work.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable
 
 from . import _errors, _tape
@@ -121,6 +122,31 @@ def _per_leaf(name: str, what: str, call: _Call, values) -> list:
     return [flat[i] for i in call.positions]
 
 
+def _positional(fun: Callable, args: tuple, kwargs: dict) -> tuple:
+    """``fun``'s arguments, keywords included, as positional ones (JAX's ``resolve_kwargs``).
+
+    The rules of ``custom_vjp``/``custom_jvp`` receive their arguments
+    positionally, so keyword arguments are placed by ``fun``'s signature.
+
+    Raises
+    ------
+    TypeError
+        The arguments do not fit the signature, or a keyword-only parameter
+        was given (it has no position).
+    """
+    if not kwargs:
+        return args
+    name = getattr(fun, "__name__", "custom rule")
+    try:
+        bound = inspect.signature(fun).bind(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}(): {exc}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise _errors.custom_keyword_only(name, tuple(bound.kwargs))
+    return tuple(bound.args)
+
+
 def _pair(result, name: str, what: str, expected: str) -> tuple:
     """``result`` as a pair; a rule returning anything else raises (never unpacked silently)."""
     if not isinstance(result, (tuple, list)) or len(result) != 2:
@@ -171,7 +197,8 @@ class custom_vjp:
         self.fwd = fwd
         self.bwd = bwd
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        args = _positional(self.fun, args, kwargs)
         call = _Call(args)
         if not call.tracked:
             return self.fun(*args)
@@ -246,7 +273,8 @@ class custom_jvp:
         self.jvp = jvp
         return jvp
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        args = _positional(self.fun, args, kwargs)
         call = _Call(args)
         if not call.tracked:
             return self.fun(*args)
@@ -453,7 +481,14 @@ def checkpoint(f: Callable) -> Callable:
     """
 
     @functools.wraps(f)
-    def checkpointed(*args):
+    def checkpointed(*args, **kwargs):
+        if kwargs:
+            # keyword arguments travel with the positional ones (arrays among them too)
+            def with_keywords(positional, keywords):
+                return f(*positional, **keywords)
+
+            with_keywords.__name__ = getattr(f, "__name__", "checkpoint")
+            return _checkpoint_apply(with_keywords, (args, kwargs))
         return _checkpoint_apply(f, args)
 
     return checkpointed

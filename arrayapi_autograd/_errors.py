@@ -504,3 +504,12 @@ def hook_result(hook, result, grad) -> TypeError | ValueError:
         f"of shape {tuple(grad.shape)}; a hook may replace the gradient but not change "
         f"its shape (PyTorch raises too)."
     )
+
+
+def custom_keyword_only(name: str, names: tuple) -> TypeError:
+    return TypeError(
+        f"{name}() has keyword-only parameter(s) {', '.join(names)}: a function with a "
+        f"custom rule passes its arguments to the rule positionally (as JAX does), so its "
+        f"parameters must be positional. Make them positional-or-keyword, or close over "
+        f"their values (functools.partial)."
+    )

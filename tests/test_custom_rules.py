@@ -364,3 +364,40 @@ def test_custom_rules_that_do_not_return_a_pair_raise(xp):
     cube.defvjp(lambda x: x * x * x, lambda residuals, ct: (ct,))
     with pytest.raises(TypeError, match=r"fwd rule of 'cube' must return a pair"):
         ag.grad(lambda a: xp.sum(cube(a)))(xp.asarray([1.0, 2.0], dtype=xp.float64))
+
+
+def test_keyword_arguments(xp, x):
+    """Keywords reach the rules positionally (JAX's resolve_kwargs, defaults filled in);
+    checkpoint passes them through (torch.utils.checkpoint), arrays among them too."""
+
+    @ag.custom_vjp
+    def scaled_sin(a, scale=2.0):
+        return xp.sin(a) * scale
+
+    def fwd(a, scale=2.0):
+        return scaled_sin(a, scale), (a, scale)
+
+    def bwd(residuals, ct):
+        a, scale = residuals
+        return ct * xp.cos(a) * scale, None
+
+    scaled_sin.defvjp(fwd, bwd)
+    g = ag.grad(lambda a: xp.sum(scaled_sin(a, scale=3.0)))(x)
+    np.testing.assert_allclose(to_numpy(g), 3.0 * np.cos(X))
+
+    layer = ag.checkpoint(lambda a, w=None: xp.sin(a) * w)
+    w = xp.asarray(np.array([2.0, 3.0, 4.0]))
+    np.testing.assert_allclose(to_numpy(ag.grad(lambda a: xp.sum(layer(a, w=w)))(x)),
+                               np.cos(X) * [2.0, 3.0, 4.0])
+    np.testing.assert_allclose(to_numpy(ag.grad(lambda v: xp.sum(layer(x, w=v)))(w)),
+                               np.sin(X))
+
+    @ag.custom_jvp
+    def keyword_only(a, *, k):
+        return a * k
+
+    keyword_only.defjvp(lambda p, t: (keyword_only(*p), t[0]))
+    with pytest.raises(TypeError, match="keyword-only parameter.*k"):
+        ag.grad(lambda a: xp.sum(keyword_only(a, k=2.0)))(x)
+    with pytest.raises(TypeError, match="scaled_sin"):
+        ag.grad(lambda a: xp.sum(scaled_sin(a, nope=1.0)))(x)
