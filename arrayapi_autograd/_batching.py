@@ -370,20 +370,20 @@ def scatter(ctx, primals, params):
     if not _adjacent_arrays(key):
         return loop(ctx, primals, params)
     values = primals[0]
-    region = len(_region_shape(params["shape"], key))
-    values = ctx.pad(values, region)
+    if not any(hasattr(k, "shape") for k in key):
+        # values broadcast to the indexed region: line their rows up with it
+        values = ctx.pad(values, _basic_index_rank(params["shape"], key))
     return ctx.wrap(ctx.call([values], {**params, "key": (slice(None),) + key,
                                         "shape": (ctx.size,) + tuple(params["shape"])}))
 
 
-def _region_shape(shape, key):
-    probe = numpy.empty(tuple(shape), dtype=bool)
-    numpy_key = tuple(numpy.asarray(k) if hasattr(k, "shape") and not isinstance(k, numpy.ndarray)
-                      else k for k in key)
-    try:
-        return probe[numpy_key].shape
-    except Exception:
-        return tuple(shape)
+def _basic_index_rank(shape, key) -> int:
+    """The number of dimensions of ``zeros(shape)[key]`` for a basic key (no arrays).
+
+    Computed on a broadcast NumPy view of one element, which allocates nothing.
+    """
+    probe = numpy.broadcast_to(numpy.zeros((), dtype=bool), tuple(shape))
+    return probe[key].ndim
 
 
 # -- linear algebra --------------------------------------------------------------
