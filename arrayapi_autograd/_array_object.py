@@ -717,16 +717,16 @@ def _track(op, ns, primals, params, out):
             else:
                 edges.append(None)
         if any_edge:
-            saved = []
-            if op.saves:
-                labels = _labels(op)
-                sequence = op.sequence
-                for i, p in enumerate(primals):
-                    if isinstance(p, Array):
-                        cell = p._version
-                        saved.append((cell, cell[0], labels[0] if sequence else labels[i], p))
-            node = _tape.Node(op, ns, tuple(primals), params, tuple(edges),
+            # a view keeps its base (to write through it; the memory is shared anyway)
+            needed = 0
+            for i, e in enumerate(edges):
+                if e is not None:
+                    needed |= 1 << i
+            stored, saved, dropped = _stored_inputs(op, ns, primals,
+                                                    None if version is not None else needed)
+            node = _tape.Node(op, ns, stored, params, tuple(edges),
                               raw_outs if op.uses_out else None, len(raw_outs), ())
+            node.dropped = dropped
     if multi:
         results = []
         for i, raw in enumerate(raw_outs):
@@ -738,8 +738,7 @@ def _track(op, ns, primals, params, out):
         results = [Array._from_node(raw_outs[0], ns, node, 0,
                                     version if version is not None else [0], None)]
     if node is not None:
-        if op.saves:
-            node.saved = tuple(saved)
+        node.saved = saved
         if op.uses_out:
             node.saved = node.saved + tuple(
                 (r._version, r._version[0], "its output", None) for r in results)
@@ -789,31 +788,27 @@ def _track_one(op, ns, primals, params, out):
             primals = tuple(_as_constant(ns, p, out) for p in primals)
             break
     edges = []
-    saved = []
-    any_edge = has_tangents = False
-    labels = _labels(op) if op.saves else None
-    sequence = op.sequence
+    needed = 0  # bit i: input i needs a gradient
+    has_tangents = False
     for i, p in enumerate(primals):
         if p is None:
             edges.append(None)
             continue
         if p._node is not None:
             edges.append(_edge(p))
-            any_edge = True
+            needed |= 1 << i
         else:
             edges.append(None)
         if p._tangents:
             has_tangents = True
-        if labels is not None:
-            cell = p._version
-            saved.append((cell, cell[0], labels[0] if sequence else labels[i], p))
     node = None
-    if any_edge:
-        node = _tape.Node(op, ns, tuple(primals), params, tuple(edges),
+    if needed:
+        stored, saved, dropped = _stored_inputs(op, ns, primals, needed)
+        node = _tape.Node(op, ns, stored, params, tuple(edges),
                           (out,) if op.uses_out else None, 1, ())
+        node.dropped = dropped
     result = Array._from_node(out, ns, node, 0, [0], None)
     if node is not None:
-        saved = tuple(saved)
         if op.uses_out:
             saved = saved + ((result._version, 0, "its output", None),)
         node.saved = saved
@@ -823,6 +818,53 @@ def _track_one(op, ns, primals, params, out):
             # rules reading ``out`` need its tangents (forward-over-reverse)
             node.out_tangents = (result._tangents,)
     return result
+
+
+def _stored_inputs(op, ns, primals: tuple, needed: int | None) -> tuple:
+    """What a node of ``op`` keeps of its inputs, and the in-place checks on them.
+
+    Returns ``(stored primals, saved version checks, dropped)``.  ``needed`` has
+    bit ``i`` set when input ``i`` needs a gradient (``None``: keep and check
+    every input, as for a view).  An input that needs a gradient but whose
+    value no needed rule reads (``Op.reads``; none for ``saves=False``) is not
+    kept: the node stores :data:`~arrayapi_autograd._tape.NOT_KEPT` and its
+    device, and the rules see a stand-in with its edge's shape and dtype
+    (PyTorch's per-formula saving), so the node holds no memory for it.
+    Inputs of at most ``_tape.KEEP_UNREAD_UP_TO`` elements are kept anyway:
+    dropping them saves no memory worth the stand-in's cost per operation.
+    Only the inputs read are checked for in-place changes, whatever their size.
+    """
+    if needed is None:
+        droppable, checked = (), None
+    else:
+        entry = _tape.KEPT.get((id(op), needed))
+        if entry is None or entry[0] is not op:
+            entry = _tape.kept_inputs(op, needed)
+        _, droppable, checked = entry
+    dropped = None
+    if droppable:
+        for i in droppable:
+            data = primals[i]._data
+            if math.prod(data.shape) > _tape.KEEP_UNREAD_UP_TO:
+                if dropped is None:
+                    dropped = []
+                    primals = list(primals)
+                primals[i] = _tape.NOT_KEPT
+                device = getattr(data, "device", None)
+                dropped.append((i, device if device is not None else ns._device(data)))
+        primals = tuple(primals)
+    if not op.saves or checked == ():
+        return primals, (), dropped
+    labels = _labels(op)
+    if op.sequence:
+        saved = [(p._version, p._version[0], labels[0], p) for p in primals if p is not None]
+    elif checked is None:
+        saved = [(p._version, p._version[0], labels[i], p)
+                 for i, p in enumerate(primals) if p is not None]
+    else:
+        saved = [(p._version, p._version[0], labels[i], p)
+                 for i, p in ((i, primals[i]) for i in checked) if p is not None]
+    return primals, tuple(saved), dropped
 
 
 _LABELS: dict = {}

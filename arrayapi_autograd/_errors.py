@@ -513,3 +513,11 @@ def custom_keyword_only(name: str, names: tuple) -> TypeError:
         f"parameters must be positional. Make them positional-or-keyword, or close over "
         f"their values (functools.partial)."
     )
+
+
+def value_not_saved(op_name: str, label: str) -> RuntimeError:
+    return RuntimeError(
+        f"The derivative rule of '{op_name}' read the value of its {label}, which the op's "
+        f"record declares unread (Op.reads), so the node did not keep it. This is a bug "
+        f"of the op table: add the argument to the record's reads (or drop saves=False)."
+    )

@@ -72,6 +72,13 @@ class Op:
         zeros) for outputs that got no cotangent, so it can skip their terms
         (``eigh`` with only its eigenvalues used has a finite gradient at
         repeated eigenvalues, as in PyTorch).
+    reads : mapping, optional
+        Per differentiable parameter, the array parameters whose *values* its
+        VJP rule reads (``multiply``: ``{"x1": ("x2",), "x2": ("x1",)}``).  A
+        node keeps only the inputs that the rules of the inputs needing a
+        gradient read (the others stand in by shape, dtype and device), and
+        checks only those against in-place changes, as PyTorch saves per
+        formula.  ``None`` (with ``saves``): every input is kept.
     batch : callable, optional
         The batching rule (``_batching.py``): how to run the op on a stack of
         arrays at once, as the Jacobian transforms do with their batched
@@ -96,6 +103,7 @@ class Op:
     sequence: bool = False
     bind: Callable | None = None
     sparse_cotangents: bool = False
+    reads: Mapping[str, tuple] | None = None
     batch: Callable | None = None
     doc: str = field(default="", compare=False)
 

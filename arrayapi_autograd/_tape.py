@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import threading
 from typing import Any, Sequence
 
@@ -99,7 +100,7 @@ class Node:
 
     __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "n_out",
                  "multi", "saved", "hooks", "out_tangents", "out_meta", "view_version",
-                 "__weakref__")
+                 "dropped", "__weakref__")
 
     def __init__(self, op, ns, primals, params, edges, out, n_out, saved):
         self.op = op
@@ -118,6 +119,8 @@ class Node:
         self.out_tangents = None
         self.out_meta = None
         self.view_version = None
+        # ((position, device), ...) of the inputs not kept (Op.reads), or None
+        self.dropped = None
 
     def __repr__(self):
         return f"<Node {self.op.name} #{self.seq}>"
@@ -146,6 +149,13 @@ class Node:
             if cell[0] != version or (array is not None and array._version is not cell):
                 now = cell[0] if array is None else array._version[0]
                 raise _errors.version_changed(op.name, label, array, version, now)
+        if self.dropped:
+            # the inputs not kept stand in by the shape and dtype of their edge
+            primals = list(primals)
+            edges = self.edges
+            for i, device in self.dropped:
+                edge = edges[i]
+                primals[i] = ValueNotSaved(edge[2], edge[3], device, op, i)
         out = self._unpack_out()
         if not self.multi:
             ct = cts[0]
@@ -195,6 +205,97 @@ class Node:
         tangents = self.out_tangents or (None,) * len(out)
         return tuple(_ao.Array._from_node(o, self.ns, self, i, None, t)
                      for i, (o, t) in enumerate(zip(out, tangents)))
+
+
+class ValueNotSaved:
+    """Stands in a node for an input whose value the needed rules do not read.
+
+    It has the input's ``shape``, ``dtype``, ``device`` and ``ndim`` (what rules
+    read to shape their results) but not its values, which the node does not
+    keep (``Op.reads``).  Any other use raises, naming the op: a rule that reads
+    a value its record declares unread is a bug of the table, never a silently
+    wrong gradient.
+    """
+
+    __slots__ = ("shape", "dtype", "device", "_op", "_position")
+
+    def __init__(self, shape, dtype, device, op, position: int):
+        self.shape = shape
+        self.dtype = dtype
+        self.device = device
+        self._op = op
+        self._position = position
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return math.prod(self.shape)
+
+    def _error(self):
+        op = self._op
+        name = op.arrays[0] if op.sequence else op.arrays[self._position]
+        return _errors.value_not_saved(op.name, f"argument '{name}'")
+
+    def __repr__(self):
+        return f"<value of argument {self._position} of '{self._op.name}', not saved>"
+
+    @property
+    def __array_namespace__(self):
+        # a property, so that even asking whether it is an array raises (hasattr lets
+        # only AttributeError through)
+        raise self._error()
+
+    def __getattr__(self, name):
+        raise self._error()
+
+
+# per (op, which inputs need a gradient): which inputs a node keeps
+KEPT: dict = {}
+
+
+def kept_inputs(op, needed: int) -> tuple:
+    """What a node of ``op`` keeps when bit ``i`` of ``needed`` says input ``i`` needs a
+    gradient: ``(droppable, checked)``.
+
+    ``droppable``: the positions of the inputs needing a gradient whose value no
+    needed rule reads (``Op.reads``; all of them for ``saves=False``).
+    ``checked``: the positions whose values are read, to check for in-place
+    changes (``None``: all inputs, the records without ``reads``).  Cached per
+    op and mask.
+    """
+    key = (id(op), needed)
+    entry = KEPT.get(key)
+    if entry is None or entry[0] is not op:
+        names = op.arrays
+        if not op.saves:
+            droppable = tuple(i for i in range(len(names)) if needed >> i & 1) \
+                if not op.sequence else ()
+            checked = ()
+        elif op.reads is None or op.sequence:
+            droppable, checked = (), None
+        else:
+            read = set()
+            for i, name in enumerate(names):
+                if needed >> i & 1:
+                    read.update(op.reads.get(name, names))
+            droppable = tuple(i for i, name in enumerate(names)
+                              if needed >> i & 1 and name not in read)
+            checked = tuple(i for i, name in enumerate(names) if name in read)
+            if len(checked) == len(names):
+                checked = None
+        entry = KEPT[key] = (op, droppable, checked)
+    return entry
+
+
+#: what a node stores in place of an input it does not keep
+NOT_KEPT = object()
+
+#: unread inputs of at most this many elements are kept (a stand-in would cost more
+#: time per operation than the memory it frees); the tests set it to -1 to drop all
+KEEP_UNREAD_UP_TO = 4096
 
 
 class _OutputNotSaved:

@@ -1203,6 +1203,14 @@ class Session:
         return None
 
     def _one(self, check: str, case: Case, target):
-        if check == "backends":
-            return check_backends(self, case, target, self.baseline)
-        return _CHECK_FUNCTIONS[check](self, case, target)
+        # Every input a node does not need is dropped, whatever its size (by default
+        # small ones are kept): a rule reading a value its record declares unread
+        # (Op.reads) fails here instead of only on large arrays.
+        previous = _tape.KEEP_UNREAD_UP_TO
+        _tape.KEEP_UNREAD_UP_TO = -1
+        try:
+            if check == "backends":
+                return check_backends(self, case, target, self.baseline)
+            return _CHECK_FUNCTIONS[check](self, case, target)
+        finally:
+            _tape.KEEP_UNREAD_UP_TO = previous

@@ -89,11 +89,12 @@ def _take_forward(xp, x, indices, /, *, axis=None):
 
 
 INDEXING_OPS: tuple[Op, ...] = (
-    Op("take", "any", batch=_batching.take,
+    Op("take", "any", batch=_batching.take, reads={"x": ("indices",)},
        signature="x, indices, /, *, axis=None", arrays=("x", "indices"),
        forward=_take_forward, vjp={"x": _take_vjp},
        jvp={"x": lambda ns, t, x, indices, out, axis: ns.take(t, indices, axis=axis)}),
-    Op("take_along_axis", "any", batch=_batching.along_axis, signature="x, indices, /, *, axis=-1",
+    Op("take_along_axis", "any", batch=_batching.along_axis, reads={"x": ("indices",)},
+       signature="x, indices, /, *, axis=-1",
        arrays=("x", "indices"), vjp={"x": _take_along_axis_vjp},
        jvp={"x": lambda ns, t, x, indices, out, axis:
             ns.take_along_axis(t, indices, axis=axis)}),

@@ -19,26 +19,25 @@ from .. import _batching
 from .._op import Op, conj, linear
 
 
-def _as_matrices(ns, ct, x1, x2):
-    """Matrix views of a matmul's operands and cotangent (1-D operands promoted)."""
-    a = x1 if x1.ndim >= 2 else ns.reshape(x1, (1, x1.shape[0]))
-    b = x2 if x2.ndim >= 2 else ns.reshape(x2, (x2.shape[0], 1))
+def _matrix_cotangent(ns, ct, x1, x2):
+    """A matmul's cotangent with the axes of promoted 1-D operands restored."""
     if x1.ndim == 1:
         ct = ns.expand_dims(ct, axis=-1 if x2.ndim == 1 else -2)
     if x2.ndim == 1:
         ct = ns.expand_dims(ct, axis=-1)
-    return a, b, ct
+    return ct
 
 
+# each rule reads only the other operand's value (Op.reads): shapes of its own
 def _matmul_vjp_x1(ns, ct, x1, x2, out):
-    a, b, ct = _as_matrices(ns, ct, x1, x2)
-    g = ct @ ns.matrix_transpose(conj(ns, b))
+    b = x2 if x2.ndim >= 2 else ns.reshape(x2, (x2.shape[0], 1))
+    g = _matrix_cotangent(ns, ct, x1, x2) @ ns.matrix_transpose(conj(ns, b))
     return g[..., 0, :] if x1.ndim == 1 else g
 
 
 def _matmul_vjp_x2(ns, ct, x1, x2, out):
-    a, b, ct = _as_matrices(ns, ct, x1, x2)
-    g = ns.matrix_transpose(conj(ns, a)) @ ct
+    a = x1 if x1.ndim >= 2 else ns.reshape(x1, (1, x1.shape[0]))
+    g = ns.matrix_transpose(conj(ns, a)) @ _matrix_cotangent(ns, ct, x1, x2)
     return g[..., :, 0] if x2.ndim == 1 else g
 
 
@@ -92,15 +91,18 @@ def _permute_to(ns, g, labels):
 
 LINEAR_ALGEBRA_OPS: tuple[Op, ...] = (
     Op("matmul", "numeric", batch=_batching.matmul, signature="x1, x2, /", arrays=("x1", "x2"),
+       reads={"x1": ("x2",), "x2": ("x1",)},
        vjp={"x1": _matmul_vjp_x1, "x2": _matmul_vjp_x2},
        jvp={"x1": lambda ns, t, x1, x2, out: t @ x2,
             "x2": lambda ns, t, x1, x2, out: x1 @ t}),
     Op("vecdot", "numeric", batch=_batching.broadcast_axis,
+       reads={"x1": ("x2",), "x2": ("x1",)},
        signature="x1, x2, /, *, axis=-1", arrays=("x1", "x2"),
        vjp={"x1": _vecdot_vjp_x1, "x2": _vecdot_vjp_x2},
        jvp={"x1": lambda ns, t, x1, x2, out, axis: ns.vecdot(t, x2, axis=axis),
             "x2": lambda ns, t, x1, x2, out, axis: ns.vecdot(x1, t, axis=axis)}),
     Op("tensordot", "numeric", batch=_batching.tensordot,
+       reads={"x1": ("x2",), "x2": ("x1",)},
        signature="x1, x2, /, *, axes=2", arrays=("x1", "x2"),
        vjp=_tensordot_vjp,
        jvp={"x1": lambda ns, t, x1, x2, out, axes: ns.tensordot(t, x2, axes=axes),

@@ -32,6 +32,7 @@ def _where_vjp_x2(ns, ct, condition, x1, x2, out):
 
 SEARCHING_OPS: tuple[Op, ...] = (
     Op("where", "any", batch=_batching.elementwise,
+       reads={"x1": ("condition",), "x2": ("condition",)},
        signature="condition, x1, x2, /", arrays=("condition", "x1", "x2"),
        vjp={"x1": _where_vjp_x1, "x2": _where_vjp_x2},
        jvp={"x1": _where_vjp_x1, "x2": _where_vjp_x2}),

@@ -748,7 +748,7 @@ LINALG_OPS: tuple[Op, ...] = (
     nondifferentiable("linalg.matrix_rank", "floating-point", batch=_batching.elementwise,
                       signature="x, /, *, rtol=None", arrays=("x", "rtol"),
                       forward=_rank_forward),
-    Op("linalg.outer", "numeric", batch=_batching.outer,
+    Op("linalg.outer", "numeric", batch=_batching.outer, reads={"x1": ("x2",), "x2": ("x1",)},
        signature="x1, x2, /", arrays=("x1", "x2"),
        vjp={"x1": lambda ns, ct, x1, x2, out: ct @ conj(ns, x2),
             "x2": lambda ns, ct, x1, x2, out: conj(ns, x1) @ ct},
