@@ -1,10 +1,12 @@
-"""Benchmarks of arrayapi_autograd against its peers (issue 8).
+"""Benchmarks of arrayapi_autograd against its peers (issues 8 and 5).
 
 Run as ``python -m benchmarks`` (``--help`` lists the options).  One run
 measures, side by side and in alternating order, the medians of repeated
 timings of:
 
 * ``ours-numpy`` and ``ours-torch``: arrayapi_autograd over NumPy and PyTorch;
+* ``ours-rows`` (Jacobian workloads only): arrayapi_autograd over NumPy, one
+  ``vjp``/``jvp`` per row in a Python loop, the baseline for batched Jacobians;
 * ``numpy``: hand-written NumPy forward and backpropagation (the floor);
 * ``torch``: PyTorch autograd, through ``array_api_compat.torch``;
 * ``autograd``: HIPS autograd (PyPI ``autograd``), through ``autograd.numpy``;

@@ -3,7 +3,7 @@
 A :class:`Library` gives the workloads a namespace ``xp`` to run the shared
 array API function bodies on, and the few verbs that differ between autodiff
 libraries: make an input, take gradients, update parameters in place, take a
-Hessian, convert back to NumPy.  The hand-written NumPy floor (``numpy``) has
+Hessian or a Jacobian, convert back to NumPy.  The hand-written NumPy floor (``numpy``) has
 no autodiff; each workload supplies its own backpropagation for it.
 """
 
@@ -68,6 +68,13 @@ class Library:
     def hessian(self, fun: Callable, x, consts: Sequence):
         """Hessian of the scalar ``fun(xp, x, *consts)`` at the vector ``x``."""
         raise Unavailable(f"{self.name} has no higher-order derivatives")
+
+    def jacobian(self, fun: Callable, x, consts: Sequence, mode: str):
+        """Jacobian of ``fun(xp, x, *consts)`` at the vector ``x``, shape ``(m, n)``.
+
+        ``mode`` is ``"rev"`` (the library's ``jacrev``) or ``"fwd"`` (its ``jacfwd``).
+        """
+        raise Unavailable(f"{self.name} has no Jacobian transform")
 
     def timed_vjp(self, fun: Callable, x):
         """Forward then backward of the scalar ``fun(xp, x)``, timed separately.
@@ -150,8 +157,45 @@ class Ours(Library):
         rows = [self._autograd.grad(g[i], x, retain_graph=True) for i in range(x.shape[0])]
         return self.xp.stack(rows)
 
+    def jacobian(self, fun, x, consts, mode):
+        transform = self._ag.jacrev if mode == "rev" else self._ag.jacfwd
+        return transform(lambda v: fun(self.xp, v, *consts))(x)
+
     def to_numpy(self, a):
         return np.asarray(self.xp._to_numpy(a.detach()._data))
+
+
+class OursRowByRow(Ours):
+    """arrayapi_autograd over NumPy, one ``vjp`` (or ``jvp``) per row in a Python loop.
+
+    What ``jacrev``/``jacfwd`` did before the cotangents (tangents) were batched:
+    reverse mode records ``f`` once and runs one backward pass per output
+    element; forward mode runs ``f`` once per input element with a basis
+    tangent.  The baseline that shows what batching gains.
+    """
+
+    def __init__(self):
+        super().__init__("numpy")
+        self.name = "ours-rows"
+        self.description = "arrayapi_autograd over numpy, one vjp/jvp per row (Python loop)"
+
+    def hessian(self, fun, x, consts):
+        raise Unavailable("the row-by-row baseline is measured on the Jacobian workloads only")
+
+    def jacobian(self, fun, x, consts, mode):
+        ag, xp = self._ag, self.xp
+
+        def f(v):
+            return fun(xp, v, *consts)
+
+        if mode == "rev":
+            out, vjp_fn = ag.vjp(f, x)
+            m = out.shape[0]
+            eye = xp.eye(m, dtype=out.dtype)
+            return xp.stack([vjp_fn(eye[k, :])[0] for k in range(m)], axis=0)
+        n = x.shape[0]
+        eye = xp.eye(n, dtype=x.dtype)
+        return xp.stack([ag.jvp(f, (x,), (eye[k, :],))[1] for k in range(n)], axis=-1)
 
 
 class Torch(Library):
@@ -196,6 +240,11 @@ class Torch(Library):
 
     def hessian(self, fun, x, consts):
         return self.torch.func.hessian(lambda v: fun(self.xp, v, *consts))(x)
+
+    def jacobian(self, fun, x, consts, mode):
+        func = self.torch.func
+        transform = func.jacrev if mode == "rev" else func.jacfwd
+        return transform(lambda v: fun(self.xp, v, *consts))(x)
 
     def forward(self, fun, args):
         with self.torch.no_grad():
@@ -242,6 +291,11 @@ class HipsAutograd(Library):
 
     def hessian(self, fun, x, consts):
         return self.autograd.hessian(lambda v: fun(self.xp, v, *consts))(x)
+
+    def jacobian(self, fun, x, consts, mode):
+        # HIPS autograd has one Jacobian, reverse mode, one backward pass per
+        # output element; it stands in for forward mode too.
+        return self.autograd.jacobian(lambda v: fun(self.xp, v, *consts))(x)
 
 
 class MyGrad(Library):
@@ -371,6 +425,13 @@ class Jax(Library):
             lambda v, *cs: fun(self.xp, v, *merge(cs))))
         return self.sync(f(x, *arrays))
 
+    def jacobian(self, fun, x, consts, mode):
+        static, arrays, merge = self._split(consts)
+        transform = self.jax.jacrev if mode == "rev" else self.jax.jacfwd
+        f = self._transform(("jacobian", mode, fun, static), lambda: transform(
+            lambda v, *cs: fun(self.xp, v, *merge(cs))))
+        return self.sync(f(x, *arrays))
+
     def forward(self, fun, args):
         static, arrays, merge = self._split(args)
         f = self._transform(("forward", fun, static), lambda: lambda *a: fun(self.xp, *merge(a)))
@@ -405,5 +466,5 @@ class HandNumpy(Library):
 
 def all_libraries() -> list[Library]:
     """Every library the benchmarks know, in table order."""
-    return [Ours("numpy"), Ours("torch"), HandNumpy(), Torch(), HipsAutograd(), MyGrad(),
-            Jax(jit=False), Jax(jit=True)]
+    return [Ours("numpy"), Ours("torch"), OursRowByRow(), HandNumpy(), Torch(), HipsAutograd(),
+            MyGrad(), Jax(jit=False), Jax(jit=True)]

@@ -114,7 +114,7 @@ def plot(results: Results, path: str) -> str | None:
         names = [name for name in w.libraries if name in wr.rows
                  and wr.rows[name].get(metric.key) is not None]
         values = [wr.rows[name][metric.key] for name in names]
-        colors = ["tab:red" if name.startswith("ours") else "tab:gray" for name in names]
+        colors = [_color(name) for name in names]
         ax.bar(range(len(names)), values, color=colors)
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels(names, rotation=40, ha="right", fontsize=8)
@@ -122,12 +122,19 @@ def plot(results: Results, path: str) -> str | None:
         if values and max(values) / max(min(values), 1e-12) > 30:
             ax.set_yscale("log")
         ax.set_title(f"({w.key}) " + _short_title(w.title), fontsize=9)
-    fig.suptitle("arrayapi_autograd (red) vs peers: lower is better; 1 BLAS thread")
+    fig.suptitle("arrayapi_autograd (red; orange: row by row) vs peers: lower is better; "
+                 "1 BLAS thread")
     fig.tight_layout()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def _color(name: str) -> str:
+    if name == "ours-rows":
+        return "tab:orange"  # our own row-by-row baseline (f, g)
+    return "tab:red" if name.startswith("ours") else "tab:gray"
 
 
 def _short_title(title: str) -> str:

@@ -156,11 +156,14 @@ def run_workload(workload: Workload, libraries: list[Library], repeats: int, qui
         problem = _compare(case.result(), references[ref_name], workload.rtol, workload.atol)
         if problem is not None:
             result.mismatches[name] = f"differs from {ref_name}: {problem}"
-    # Warm-up and calibration: each sample lasts at least min_time.
+    # Warm-up and calibration: each sample lasts at least min_time.  The first call is
+    # not timed: it may compile or fill caches (torch.func, jax.jit), and calibrating
+    # on it would leave a library with one call per sample.
     min_time = 0.02 if quick else 0.2
     numbers = {}
     for name, case in cases.items():
         log(f"  warm-up {workload.key} {name}")
+        _sample(case, 1, False)
         elapsed = sum(_sample(case, 1, not quick).values())
         if not quick:
             elapsed = max(elapsed, sum(_sample(case, 1).values()))
@@ -206,7 +209,7 @@ def run(workloads=None, libraries=None, repeats: int = 5, quick: bool = False,
     Parameters
     ----------
     workloads : sequence of str, optional
-        Keys among ``"a"`` to ``"e"`` (default: all).
+        Keys among ``"a"`` to ``"g"`` (default: all).
     libraries : sequence of str, optional
         Names among :data:`LIBRARIES` (default: all; missing ones are skipped
         with a note).

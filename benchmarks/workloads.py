@@ -1,4 +1,4 @@
-"""The five workloads of issue 8.
+"""The workloads: the five of issue 8 (a-e) and the Jacobians of issue 5 (f, g).
 
 Each workload's function body is written once against the array API: it takes
 the namespace ``xp`` as its first argument and uses only names that NumPy-like
@@ -18,7 +18,14 @@ c      10 elementwise ops on 10^7 float64: backward time / forward     <= 1.1, a
 d      Hessian of a scalar function of 50 variables                    <= torch.func.hessian
 e      forward only, nothing requires a gradient: 200 ops, our time    <= 1.3x the bare backend
        over the bare backend namespace's time per op
+f      Jacobian, reverse mode, of ``tanh(W @ x) * (V @ x)``,           <= torch.func.jacrev
+       R^200 -> R^20
+g      Jacobian, forward mode, of the same map, R^20 -> R^200          <= torch.func.jacfwd
 =====  =============================================================  ===========================
+
+Workloads f and g also run ``ours-rows``: our own ``vjp`` (``jvp``) called once
+per row in a Python loop, which is what ``jacrev`` (``jacfwd``) did before the
+cotangents (tangents) were batched; the column "x row by row" is the gain.
 
 Peak extra memory (workload c) is measured two ways and both are reported:
 the growth of the process's resident set (``VmHWM`` after resetting it through
@@ -79,6 +86,11 @@ def hessian_fun(xp, x, a):
     """``sum(softplus(a @ x)) + sum(x**4) / 4``: a dense, positive definite Hessian."""
     y = xp.matmul(a, x)
     return xp.sum(xp.log(1.0 + xp.exp(y))) + 0.25 * xp.sum(x * x * x * x)
+
+
+def jacobian_fun(xp, x, w, v):
+    """``tanh(w @ x) * (v @ x)``: a dense nonlinear map R^n -> R^m (``w``, ``v``: m x n)."""
+    return xp.tanh(xp.matmul(w, x)) * xp.matmul(v, x)
 
 
 # ---------------------------------------------------------------------------
@@ -157,6 +169,12 @@ def mlp_numpy_grads(params, x, y):
 def hessian_numpy(x, a):
     s = 1.0 / (1.0 + np.exp(-(a @ x)))
     return (a.T * (s * (1.0 - s))) @ a + np.diag(3.0 * x * x)
+
+
+def jacobian_numpy(x, w, v):
+    """The Jacobian of :func:`jacobian_fun` by hand, ``(m, n)``."""
+    t = np.tanh(w @ x)
+    return ((1.0 - t * t) * (v @ x))[:, None] * w + t[:, None] * v
 
 
 # ---------------------------------------------------------------------------
@@ -552,4 +570,74 @@ class ForwardOnly(Workload):
                 "us_per_op_large": times["large"] / self.N_OPS * 1e6}
 
 
-WORKLOADS = {w.key: w for w in (PerOp(), MLPStep(), LargeChain(), Hessian(), ForwardOnly())}
+# --- f, g: Jacobians -----------------------------------------------------------------
+
+
+class Jacobian(Workload):
+    """The Jacobian of :func:`jacobian_fun`, R^n -> R^m, by one library's transform."""
+
+    ratios: ClassVar[tuple] = (("vs_torch", "ms", "torch"), ("vs_rows", "ms", "ours-rows"))
+    plot: ClassVar[tuple] = ("ms",)
+
+    def __init__(self, key, mode, n, m, peer):
+        self.mode, self.n, self.m = mode, n, m
+        how = "reverse mode (jacrev)" if mode == "rev" else "forward mode (jacfwd)"
+        super().__init__(
+            key, f"Jacobian, {how}, of tanh(W @ x) * (V @ x), R^{n} -> R^{m}, float64",
+            [Metric("ms", "ms/Jacobian"), Metric("vs_torch", f"x {peer}"),
+             Metric("vs_rows", "x row by row")],
+            [Target("ours-numpy", "ms", 1.0, "torch", f"{key}: ours <= {peer}")],
+            ("ours-numpy", "ours-torch", "ours-rows", "numpy", "torch", "autograd", "mygrad",
+             "jax", "jax-jit"),
+            reference="numpy", rtol=1e-9, atol=1e-11)
+        self.notes["numpy"] = "the Jacobian by hand (closed form)"
+        self.notes["ours-rows"] = ("ours over numpy, one " + ("vjp" if mode == "rev" else "jvp")
+                                   + " per row in a Python loop (before batching)")
+        self.notes["torch"] = f"{peer} (vmap)"
+        if mode == "fwd":
+            self.notes["autograd"] = "autograd.jacobian: reverse mode, one pass per row"
+        else:
+            self.notes["autograd"] = "autograd.jacobian: one backward pass per row"
+
+    def sizes(self, quick):
+        if quick:
+            return {"n": 8, "m": 3} if self.mode == "rev" else {"n": 3, "m": 8}
+        return {"n": self.n, "m": self.m}
+
+    def case(self, lib, quick):
+        s = self.sizes(quick)
+        rng = np.random.default_rng(2)
+        w0 = rng.standard_normal((s["m"], s["n"])) / np.sqrt(s["n"])
+        v0 = rng.standard_normal((s["m"], s["n"])) / np.sqrt(s["n"])
+        x0 = rng.standard_normal(s["n"])
+        if lib.name == "numpy":
+            return Case(lambda: _timed(lambda: jacobian_numpy(x0, w0, v0)),
+                        lambda: [jacobian_numpy(x0, w0, v0)])
+        if not lib.has_higher_order:
+            raise Unavailable(f"{lib.name} has no Jacobian transform")
+        x, w, v = lib.array(x0), lib.array(w0), lib.array(v0)
+        mode = self.mode
+
+        def jac():
+            return lib.jacobian(jacobian_fun, x, (w, v), mode)
+
+        if lib.name.startswith("ours"):
+            from arrayapi_autograd import _batching
+
+            before = dict(_batching.fallbacks)
+            jac()
+            looped = {op: c - before.get(op, 0) for op, c in _batching.fallbacks.items()
+                      if c != before.get(op, 0)}
+            if looped:
+                self.notes[lib.name] = "ops looped over the rows: " + ", ".join(sorted(looped))
+            else:
+                self.notes.pop(lib.name, None)
+        return Case(lambda: _timed(jac), lambda: [lib.to_numpy(jac())])
+
+    def derive(self, lib_name, times, memory, quick):
+        return {"ms": times["total"] * 1e3}
+
+
+WORKLOADS = {w.key: w for w in (PerOp(), MLPStep(), LargeChain(), Hessian(), ForwardOnly(),
+                                Jacobian("f", "rev", 200, 20, "torch.func.jacrev"),
+                                Jacobian("g", "fwd", 20, 200, "torch.func.jacfwd"))}

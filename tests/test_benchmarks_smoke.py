@@ -60,3 +60,12 @@ def test_report_is_written(results, tmp_path):
     text = (tmp_path / "results.md").read_text()
     assert "## Targets" in text and "ours-numpy" in text
     assert all((tmp_path / p.rsplit("/", 1)[1]).exists() for p in paths)
+
+
+@pytest.mark.parametrize("key", ["f", "g"])
+def test_jacobians_are_batched(results, key):
+    """Our Jacobian workloads run one batched pass: no op falls back to a loop over rows."""
+    (wr,) = [r for r in results.workloads if r.workload.key == key]
+    for name in ("ours-numpy", "ours-torch"):
+        assert "looped" not in wr.notes.get(name, ""), wr.notes[name]
+    assert "ours-rows" in wr.rows and "vs_rows" in wr.rows["ours-numpy"]
