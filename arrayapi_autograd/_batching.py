@@ -405,8 +405,22 @@ def _as_matrix(ctx, p, batched, side):
 
 
 def matmul(ctx, primals, params):
-    """``x1 @ x2`` with either or both batched: vectors as matrices, stacks aligned."""
+    """``x1 @ x2`` with either or both batched: vectors as matrices, stacks aligned.
+
+    The common cases of a Jacobian are one matrix product for all rows: batched
+    rows times one matrix (``x1`` batched, ``x2`` a matrix: the rows stacked into
+    one matrix), and one matrix times batched vectors (``rows @ x1^T``), instead
+    of a stack of matrix-vector products.
+    """
     ns = ctx.ns
+    a, b = primals
+    batched_a, batched_b = ctx.batched
+    if batched_a and not batched_b and b.ndim == 2:
+        shape = tuple(a.shape)
+        out = ctx.call([ns.reshape(a, (-1, shape[-1])), b], params)
+        return ctx.wrap(ns.reshape(out, shape[:-1] + (tuple(b.shape)[-1],)))
+    if batched_b and not batched_a and a.ndim == 2 and b.ndim == 2:
+        return ctx.wrap(ctx.call([b, ns.matrix_transpose(a)], params))
     (a, sa, qa), (b, sb, qb) = (_as_matrix(ctx, p, f, i) for i, (p, f)
                                 in enumerate(zip(primals, ctx.batched)))
     rank = max(len(sa), len(sb))
