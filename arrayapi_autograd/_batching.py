@@ -417,7 +417,10 @@ def matmul(ctx, primals, params):
     batched_a, batched_b = ctx.batched
     if batched_a and not batched_b and b.ndim == 2:
         shape = tuple(a.shape)
-        out = ctx.call([ns.reshape(a, (-1, shape[-1])), b], params)
+        rows = 1
+        for n in shape[:-1]:
+            rows *= n
+        out = ctx.call([ns.reshape(a, (rows, shape[-1])), b], params)
         return ctx.wrap(ns.reshape(out, shape[:-1] + (tuple(b.shape)[-1],)))
     if batched_b and not batched_a and a.ndim == 2 and b.ndim == 2:
         return ctx.wrap(ctx.call([b, ns.matrix_transpose(a)], params))
