@@ -424,6 +424,12 @@ def matmul(ctx, primals, params):
         return ctx.wrap(ns.reshape(out, shape[:-1] + (tuple(b.shape)[-1],)))
     if batched_b and not batched_a and a.ndim == 2 and b.ndim == 2:
         return ctx.wrap(ctx.call([b, ns.matrix_transpose(a)], params))
+    if batched_b and not batched_a and a.ndim == 2 and b.ndim == 3:
+        # one matrix times batched matrices: their columns side by side, one product
+        size, m, k = tuple(b.shape)
+        columns = ns.reshape(ns.permute_dims(b, (1, 0, 2)), (m, size * k))
+        out = ns.reshape(ctx.call([a, columns], params), (tuple(a.shape)[0], size, k))
+        return ctx.wrap(ns.permute_dims(out, (1, 0, 2)))
     (a, sa, qa), (b, sb, qb) = (_as_matrix(ctx, p, f, i) for i, (p, f)
                                 in enumerate(zip(primals, ctx.batched)))
     rank = max(len(sa), len(sb))
