@@ -86,11 +86,7 @@ class Context:
 
     def pad(self, p, rank: int):
         """A physical array with unit axes after the batch axis, up to logical ``rank``."""
-        shape = tuple(p.shape)
-        missing = rank - (len(shape) - 1)
-        if missing <= 0:
-            return p
-        return self.ns.reshape(p, shape[:1] + (1,) * missing + shape[1:])
+        return _pad_to(self.ns, p, rank)
 
     def spread(self, p, shape: tuple):
         """An unbatched array broadcast to the physical ``(size,) + shape``."""
@@ -155,6 +151,7 @@ def setitem(target: BatchedArray, key, value) -> None:
 
 
 def _pad_to(ns, p, rank):
+    """``p`` (batch axis first) with unit axes after the batch axis, up to logical ``rank``."""
     shape = tuple(p.shape)
     missing = rank - (len(shape) - 1)
     if missing <= 0:

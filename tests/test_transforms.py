@@ -271,6 +271,20 @@ class _Counting:
         return self.fn(*args, **kwargs)
 
 
+def _count_passes(transform, fn, args, monkeypatch):
+    """``transform(fn)(*args)``, the calls of ``fn``, the backward passes; asserts that
+    no op looped over a batch."""
+    from arrayapi_autograd import _batching, _tape
+
+    counted = _Counting(fn)
+    sweeps = _Counting(_tape.backward)
+    monkeypatch.setattr(_tape, "backward", sweeps)
+    looped = dict(_batching.fallbacks)
+    result = transform(counted)(*args)
+    assert dict(_batching.fallbacks) == looped
+    return result, counted.calls, sweeps.calls
+
+
 def _n_leaves(args, argnums):
     numbers = (argnums,) if isinstance(argnums, int) else argnums
     return sum(isinstance(leaf, np.ndarray) for i in numbers for leaf in flatten(args[i])[0])
@@ -282,21 +296,15 @@ def test_jacobian_takes_one_batched_pass(name, mode, ns, monkeypatch):
     """Issue 5, item 3: no per-row loop.  ``jacrev`` records ``f`` once and runs one
     backward per output leaf (all rows of the identity at once); ``jacfwd`` runs ``f``
     once per input leaf (all basis tangents at once); no op loops over the batch."""
-    from arrayapi_autograd import _batching, _tape
-
     _skip_unavailable(name, ns)
     fn, args, argnums, _ = CASES[name]
-    counted = _Counting(fn)
-    sweeps = _Counting(_tape.backward)
-    monkeypatch.setattr(_tape, "backward", sweeps)
-    looped = dict(_batching.fallbacks)
-    ag.jacobian(counted, argnums, mode=mode)(*_ours(ns, args))
+    _, calls, sweeps = _count_passes(lambda f: ag.jacobian(f, argnums, mode=mode), fn,
+                                     _ours(ns, args), monkeypatch)
     n_out = len(flatten(fn(*_torch(args)))[0])
     if mode == "rev":
-        assert (counted.calls, sweeps.calls) == (1, n_out)
+        assert (calls, sweeps) == (1, n_out)
     else:
-        assert (counted.calls, sweeps.calls) == (_n_leaves(args, argnums), 0)
-    assert dict(_batching.fallbacks) == looped
+        assert (calls, sweeps) == (_n_leaves(args, argnums), 0)
 
 
 @pytest.mark.parametrize("name", ["rosenbrock", "softmax_xent", "mlp_loss", "logdet",
@@ -304,18 +312,12 @@ def test_jacobian_takes_one_batched_pass(name, mode, ns, monkeypatch):
 def test_hessian_takes_one_batched_pass_per_input(name, ns, monkeypatch):
     """Forward-over-reverse with stacked tangents: per input leaf, one recording of ``f``
     and one backward carrying every basis tangent, nothing looped."""
-    from arrayapi_autograd import _batching, _tape
-
     _skip_unavailable(name, ns)
     fn, args, argnums, _ = CASES[name]
-    counted = _Counting(fn)
-    sweeps = _Counting(_tape.backward)
-    monkeypatch.setattr(_tape, "backward", sweeps)
-    looped = dict(_batching.fallbacks)
-    hessian = ag.hessian(counted, argnums)(*_ours(ns, args))
+    hessian, calls, sweeps = _count_passes(lambda f: ag.hessian(f, argnums), fn,
+                                           _ours(ns, args), monkeypatch)
     leaves = _n_leaves(args, argnums)
-    assert (counted.calls, sweeps.calls) == (leaves, leaves)
-    assert dict(_batching.fallbacks) == looped
+    assert (calls, sweeps) == (leaves, leaves)
     assert_trees_close(hessian, torch.func.hessian(fn, argnums)(*_torch(args)), rtol=1e-8,
                        atol=1e-10)
 
