@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import operator
+import weakref
 from typing import Any
 
 from . import _errors
@@ -505,6 +506,15 @@ class BatchedArray:
     def __complex__(self):
         self._value_dependent("complex()")
 
+    def __array__(self, dtype=None, copy=None):
+        self._value_dependent("Conversion to NumPy")
+
+    def __dlpack__(self, *args, **kwargs):
+        self._value_dependent("Export through DLPack")
+
+    def to_device(self, device, /, *, stream=None) -> "BatchedArray":
+        return BatchedArray(self._physical.to_device(device, stream=stream), self._level)
+
     def __repr__(self) -> str:
         return f"BatchedArray(level={self._level}, physical={self._physical!r})"
 
@@ -522,12 +532,32 @@ class _HookHandle:
 
 
 def _view_node(array):
-    """The recorded view op that made ``array`` (a view of its first input), or ``None``."""
+    """How ``array`` was made as a view of another: ``(base, op, params)``, or ``None``.
+
+    From its recorded node, or, for a view taken while only forward-mode
+    tangents were tracked (no node), from :data:`_FORWARD_VIEWS`.
+    """
     node = array._node
     if type(node) is _tape.Node and node.view_version is not None and \
             node.primals is not None and isinstance(node.primals[0], Array):
-        return node
+        return node.primals[0], node.op, node.params
+    if node is None and array._tangents:
+        entry = _FORWARD_VIEWS.get(id(array))
+        if entry is not None and entry[0]() is array:
+            return entry[1:]
     return None
+
+
+# Views taken while tangents were carried but nothing recorded (jvp, jacfwd), by id:
+# (weak reference to the view, base, op, params), so that writing into the view also
+# updates the base's tangent.  An entry goes with its view.
+_FORWARD_VIEWS: dict = {}
+
+
+def _remember_forward_view(view, base, op, params) -> None:
+    key = id(view)
+    ref = weakref.ref(view, lambda _, key=key: _FORWARD_VIEWS.pop(key, None))
+    _FORWARD_VIEWS[key] = (ref, base, op, params)
 
 
 def _permute_back(ns, new, axes):
@@ -565,19 +595,19 @@ def _assign_inplace(array, new, same_buffer: bool) -> None:
     """
     from .ops import _array_methods as _ix
 
-    node = _view_node(array)
-    if node is not None:
-        base = node.primals[0]
+    view = _view_node(array)
+    if view is not None:
+        base, op, params = view
         ns = array._ns
-        if node.op is _ix.GETITEM:
-            base[node.params["key"]] = new
-            new = base[node.params["key"]]
+        if op is _ix.GETITEM:
+            base[params["key"]] = new
+            new = base[params["key"]]
         else:
-            write_back = _WRITE_BACK.get(node.op.name)
+            write_back = _WRITE_BACK.get(op.name)
             if write_back is None:
-                raise _errors.inplace_on_view(node.op.name)
-            base[...] = write_back(ns, new, base, node.params)
-            new = ns._function(node.op.name)(base, **node.params)
+                raise _errors.inplace_on_view(op.name)
+            base[...] = write_back(ns, new, base, params)
+            new = ns._function(op.name)(base, **params)
         array._data, array._node, array._index = new._data, new._node, new._index
         array._tangents = new._tangents
         array._version = new._version
@@ -753,6 +783,9 @@ def _track(op, ns, primals, params, out):
             if node is not None and op.uses_out:
                 # rules reading ``out`` need its tangents (forward-over-reverse)
                 node.out_tangents = tuple(r._tangents for r in results)
+            if node is None and version is not None and not multi and \
+                    isinstance(primals[0], Array):
+                _remember_forward_view(results[0], primals[0], op, params)
             break
     if multi:
         return ns._rebuild(out, results)

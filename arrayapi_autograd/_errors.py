@@ -464,13 +464,13 @@ def custom_rule_not_a_pair(name: str, what: str, expected: str, result) -> TypeE
     )
 
 
-def batched_into_unbatched() -> TypeError:
-    return TypeError(
+def batched_into_unbatched() -> "ValueOfBatchedError":
+    return ValueOfBatchedError(
         "A batched cotangent or tangent (one row per Jacobian row) was written into an "
         "array that holds a single row. A derivative rule that fills a preallocated array "
         "with its cotangent cannot be batched: build the result from the cotangent "
         "instead (e.g. ns.zeros_like(ct), or a scatter op), so every row gets its own "
-        "copy.")
+        "copy. jacobian()/hessian() catch this and compute one row at a time.")
 
 
 class ValueOfBatchedError(TypeError):
@@ -520,4 +520,31 @@ def value_not_saved(op_name: str, label: str) -> RuntimeError:
         f"The derivative rule of '{op_name}' read the value of its {label}, which the op's "
         f"record declares unread (Op.reads), so the node did not keep it. This is a bug "
         f"of the op table: add the argument to the record's reads (or drop saves=False)."
+    )
+
+
+def jacobian_output(mode: str, value) -> TypeError:
+    what = (f"the Python scalar {value!r}" if isinstance(value, (bool, int, float, complex))
+            else f"an object of type {type(value).__name__}")
+    return TypeError(
+        f"jac{mode} requires the function to return floating-point arrays of its namespace "
+        f"(or pytrees of them), but one output is {what}: it does not depend on the inputs "
+        f"in a way that can be differentiated (a float() or int() conversion cuts the "
+        f"graph; torch.func and JAX raise too). Return an array computed from the inputs."
+    )
+
+
+def jacobian_dtype(mode: str, what: str, dtype) -> TypeError:
+    if "complex" in str(dtype):
+        return TypeError(
+            f"jac{mode} of a function with a complex {what} ({dtype}): its Jacobian is "
+            f"not defined without holomorphy, as in JAX (jacrev needs real outputs, jacfwd "
+            f"real inputs, unless holomorphic=True there). Split the {what} into real and "
+            f"imaginary parts (xp.real, xp.imag), use the other mode, or use "
+            f"grad(..., holomorphic=True) for a holomorphic scalar function."
+        )
+    return TypeError(
+        f"jac{mode} of a function with an {what} of dtype {dtype}, which carries no "
+        f"derivative (torch.func and JAX raise too): only floating-point {what}s have a "
+        f"Jacobian. Compute in floating point (xp.astype(..., xp.float64))."
     )

@@ -398,6 +398,20 @@ def run_hooks(hooks, ct):
     return ct
 
 
+def _without_history(ct):
+    """A head cotangent cut from its graph, keeping its forward-mode tangents.
+
+    A backward without ``create_graph`` records nothing, but under an open
+    forward-mode level (forward-over-reverse: ``jvp`` of ``grad``, ``hessian``)
+    the tangent of the head cotangent is part of the result and must flow.
+    """
+    if type(ct) is _ao.BatchedArray:
+        return _ao.BatchedArray(_without_history(ct._physical), ct._level)
+    if ct._node is None:
+        return ct
+    return _ao.Array._from_node(ct._data, ct._ns, None, 0, ct._version, ct._tangents)
+
+
 def _accumulate(a, b):
     return b if a is None else a + b
 
@@ -505,7 +519,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 if ct.dtype != head.dtype:
                     ct = ns.astype(ct, head.dtype)
                 if not create_graph:
-                    ct = ct.detach()
+                    ct = _without_history(ct)
             if isinstance(node, Leaf):
                 leaf_totals[node] = _accumulate(leaf_totals.get(node), ct)
                 continue

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from typing import Any, Callable, Sequence
 
 from . import _batching, _errors, _tape
@@ -533,9 +534,18 @@ def _stacked(ns, value, count: int):
 
 
 def _check_chunk_size(chunk_size):
-    if chunk_size is not None and (isinstance(chunk_size, bool) or
-                                   not isinstance(chunk_size, int) or chunk_size < 1):
+    """``chunk_size`` as an int (NumPy integers too) or ``None``; anything else raises."""
+    if chunk_size is None:
+        return None
+    if isinstance(chunk_size, bool):
         raise _errors.bad_chunk_size(chunk_size)
+    try:
+        size = operator.index(chunk_size)
+    except TypeError:
+        raise _errors.bad_chunk_size(chunk_size) from None
+    if size < 1:
+        raise _errors.bad_chunk_size(chunk_size)
+    return size
 
 
 def jacobian(f: Callable, argnums=0, mode: str = "rev", *, chunk_size: int | None = None
@@ -586,7 +596,7 @@ def jacobian(f: Callable, argnums=0, mode: str = "rev", *, chunk_size: int | Non
     """
     if mode not in ("rev", "fwd"):
         raise _errors.bad_jacobian_mode(mode)
-    _check_chunk_size(chunk_size)
+    chunk_size = _check_chunk_size(chunk_size)
     single = isinstance(argnums, int)
 
     @functools.wraps(f)
@@ -603,7 +613,8 @@ def _jacrev(f, args, kwargs, argnums, single, chunk_size=None):
     ns = inputs.ns
     targets = inputs.targets
     out_leaves, out_def = flatten(out)
-    out_leaves = [o if isinstance(o, Array) else ns.asarray(o) for o in out_leaves]
+    for o in out_leaves:
+        _check_jacobian_output(ns, "rev", o)
     create = outer and _reaches_outside(out_leaves, targets)
 
     def rows(o, chunk):
@@ -639,6 +650,9 @@ def _jacfwd(f, args, kwargs, argnums, single, chunk_size=None):
     for i in numbers:
         arg_leaves, treedef = flatten(args[i])
         trees.append((i, treedef, [_as_input(ns, leaf, str(i)) for leaf in arg_leaves]))
+        for x in trees[-1][2]:
+            if x is not None and ns._is_complex_dtype(x.dtype):
+                raise _errors.jacobian_dtype("fwd", "input", x.dtype)
     targets = [(t, k) for t, (_, _, xs) in enumerate(trees) for k, x in enumerate(xs)
                if x is not None]
 
@@ -666,8 +680,9 @@ def _jacfwd(f, args, kwargs, argnums, single, chunk_size=None):
         columns.append(cols)
     if out_def is None:
         out_leaves, out_def = flatten(call())
-        out_shapes = [tuple((o if isinstance(o, Array) else ns.asarray(o)).shape)
-                      for o in out_leaves]
+        for o in out_leaves:
+            _check_jacobian_output(ns, "fwd", o)
+        out_shapes = [tuple(o.shape) for o in out_leaves]
     results = []
     for j, shape in enumerate(out_shapes):
         blocks = []
@@ -682,6 +697,16 @@ def _jacfwd(f, args, kwargs, argnums, single, chunk_size=None):
                     for _, treedef, xs in trees]
         results.append(arranged[0] if single else tuple(arranged))
     return unflatten(out_def, results)
+
+
+def _check_jacobian_output(ns, mode: str, out) -> None:
+    """An output of a function given to ``jacrev``/``jacfwd``: a floating-point array
+    (real for ``jacrev``, whose rows are gradients; JAX's rule)."""
+    if not isinstance(out, Array):
+        raise _errors.jacobian_output(mode, out)
+    if not ns._is_float_dtype(out.dtype) or (mode == "rev" and
+                                             ns._is_complex_dtype(out.dtype)):
+        raise _errors.jacobian_dtype(mode, "output", out.dtype)
 
 
 def _columns(ns, call, position, x, chunk):
@@ -707,7 +732,8 @@ def _pushforward(ns, call, position, x, tangent):
     with dual_level() as level:
         out = call(position + (make_dual(x, tangent, level),))
         out_leaves, out_def = flatten(out)
-        out_leaves = [o if isinstance(o, Array) else ns.asarray(o) for o in out_leaves]
+        for o in out_leaves:
+            _check_jacobian_output(ns, "fwd", o)
         tangents = [unpack_dual(o, level)[1] for o in out_leaves]
     return out_def, [tuple(o.shape) for o in out_leaves], tangents
 

@@ -666,3 +666,88 @@ def test_gradcheck_reports_a_wrong_rule(ns):
         ag.gradcheck(bad_square, (ns.asarray([0.5, 1.0], dtype=ns.float64),), check_forward_ad=False)
     with pytest.raises(TypeError, match="float64"):
         ag.gradcheck(ns.sin, (ns.asarray([1.0], dtype=ns.float32),))
+
+
+# ---------------------------------------------------------------------------
+# found by a new user trying the batched Jacobians (each was a wrong number or a
+# silent result)
+# ---------------------------------------------------------------------------
+
+def test_forward_over_reverse_through_a_custom_jvp(ns):
+    """The head cotangent of the rule's transposition keeps its tangent: the Hessian of
+    f(x)**2 with f(x) = x**2 by a custom rule is 12 x**2 in every mode."""
+    @ag.custom_jvp
+    def square(x):
+        return x ** 2
+
+    square.defjvp(lambda p, t: (square(p[0]), 2.0 * p[0] * t[0]))
+
+    def quartic(x):
+        return ns.sum(square(x) ** 2)
+
+    x = ns.asarray(np.array([3.0, -0.5]))
+    expected = np.diag(12.0 * np.array([3.0, -0.5]) ** 2)
+    np.testing.assert_allclose(to_numpy(ag.hessian(quartic)(x)), expected)
+    np.testing.assert_allclose(to_numpy(ag.jacfwd(ag.grad(quartic))(x)), expected)
+    np.testing.assert_allclose(to_numpy(ag.jacrev(ag.grad(quartic))(x)), expected)
+    _, hvp = ag.jvp(ag.grad(quartic), (x,), (ns.asarray(np.array([1.0, 0.0])),))
+    np.testing.assert_allclose(to_numpy(hvp), expected[0])
+
+
+def test_forward_mode_sees_a_write_through_a_view(ns):
+    """``w = y[1:]; w[0] = ...`` changes ``y``'s tangent too, as its value (torch.func)."""
+    def f(v):
+        y = v * 1.0
+        w = y[1:]
+        w[0] = 10.0 * v[0]
+        return y
+
+    x = np.array([1.0, -2.0, 3.0])
+    expected = to_numpy(torch.func.jacrev(f)(torch.asarray(x)))
+    np.testing.assert_array_equal(expected, [[1, 0, 0], [10, 0, 0], [0, 0, 1]])
+    for mode in ("rev", "fwd"):
+        np.testing.assert_array_equal(to_numpy(ag.jacobian(f, mode=mode)(ns.asarray(x))),
+                                      expected)
+    _, t = ag.jvp(f, (ns.asarray(x),), (ns.asarray(np.array([1.0, 0.0, 0.0])),))
+    np.testing.assert_array_equal(to_numpy(t), [1.0, 10.0, 0.0])
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobian_refuses_outputs_without_a_derivative(mode, ns):
+    x = ns.asarray(np.array([1.0, 2.0]))
+    jac = lambda f: ag.jacobian(f, mode=mode)(x)  # noqa: E731
+    with pytest.raises(TypeError, match="the Python scalar 3.0"):
+        jac(lambda v: float(ns.sum(v)))
+    with pytest.raises(TypeError, match="object of type NoneType"):
+        jac(lambda v: None)
+    with pytest.raises(TypeError, match="dtype .*int64, which carries no derivative"):
+        jac(lambda v: ns.astype(v, ns.int64))  # any spelling of the dtype
+    z = ns.asarray(np.array([1.0 + 1.0j, 2.0]))
+    if mode == "rev":
+        with pytest.raises(TypeError, match="complex output"):
+            jac(lambda v: ns.exp(1j * v))
+    else:
+        with pytest.raises(TypeError, match="complex input"):
+            ag.jacfwd(lambda v: ns.real(v * v))(z)
+
+
+def test_jacobian_of_rules_converting_their_cotangent(ns):
+    """A user rule that converts its cotangent to NumPy, or moves it, still batches
+    (to_device) or falls back to one row at a time (NumPy conversion)."""
+    @ag.custom_vjp
+    def through_numpy(x):
+        return ns.sin(x)
+
+    through_numpy.defvjp(lambda x: (ns.sin(x), x),
+                         lambda x, ct: (ns.asarray(np.asarray(ct)) * ns.cos(x),))
+
+    @ag.custom_vjp
+    def moved(x):
+        return ns.sin(x)
+
+    moved.defvjp(lambda x: (ns.sin(x), x), lambda x, ct: (ct.to_device(x.device) * ns.cos(x),))
+    x = np.array([1.0, -2.0, 3.0])
+    for f in (through_numpy, moved):
+        np.testing.assert_allclose(to_numpy(ag.jacrev(f)(ns.asarray(x))), np.diag(np.cos(x)))
+    np.testing.assert_allclose(
+        to_numpy(ag.jacrev(moved, chunk_size=np.int64(2))(ns.asarray(x))), np.diag(np.cos(x)))
