@@ -118,8 +118,14 @@ def _fresh(x: Array, outer_recording: bool) -> Array:
     if outer_recording and x._node is not None:
         with enable_grad():
             return +x
-    return Array._from_node(x._data, x._ns, _tape.Leaf("accumulate"), 0, x._version,
+    return Array._from_node(x._data, x._ns, _tape.Leaf(_ACTIVE), 0, x._version,
                             x._tangents)
+
+
+# The ``grad_req`` of a transform's own leaves: active while the transform runs, done
+# after it returned.  A done leaf is a constant for any transform around it, so reaching
+# it does not make their backward recorded (their results stay free of history).
+_ACTIVE, _DONE = "transform", "transform (done)"
 
 
 def _reaches_outside(heads: Sequence, own: Sequence) -> bool:
@@ -134,7 +140,7 @@ def _reaches_outside(heads: Sequence, own: Sequence) -> bool:
     while stack:
         node = stack.pop()
         if isinstance(node, _tape.Leaf):
-            if id(node) not in own_ids:
+            if id(node) not in own_ids and node.grad_req != _DONE:
                 return True
             continue
         if id(node) in seen:
@@ -192,6 +198,12 @@ class _Inputs:
             self.args[i] = unflatten(treedef, fresh)
             self.trees.append((treedef, fresh))
         self.targets = [x for _, fresh in self.trees for x in fresh if x is not None]
+
+    def finish(self) -> None:
+        """Mark this transform's own leaves done: it has returned."""
+        for x in self.targets:
+            if isinstance(x._node, _tape.Leaf) and x._node.grad_req == _ACTIVE:
+                x._node.grad_req = _DONE
 
     def rebuild(self, values: Sequence, single: bool):
         """The per-target ``values`` arranged like the differentiated arguments."""
@@ -281,6 +293,7 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False,
             # the tape's VJP with cotangent 1 is conj(f'(z)) (PyTorch's convention)
             grads = [ns.conj(g) for g in grads]
         gradient = inputs.rebuild(grads, isinstance(argnums, int))
+        inputs.finish()
         value = _strip(out, create)
         if has_aux:
             return (value, tree_map(lambda a: _strip(a, create), aux)), gradient
@@ -640,6 +653,7 @@ def _jacrev(f, args, kwargs, argnums, single, chunk_size=None):
             blocks = [ns.zeros(o.shape + x.shape, dtype=x.dtype, device=x.device)
                       for x in targets]
         results.append(inputs.rebuild(blocks, single))
+    inputs.finish()
     return unflatten(out_def, results)
 
 

@@ -751,3 +751,22 @@ def test_jacobian_of_rules_converting_their_cotangent(ns):
         np.testing.assert_allclose(to_numpy(ag.jacrev(f)(ns.asarray(x))), np.diag(np.cos(x)))
     np.testing.assert_allclose(
         to_numpy(ag.jacrev(moved, chunk_size=np.int64(2))(ns.asarray(x))), np.diag(np.cos(x)))
+
+
+def test_results_through_a_finished_inner_transform_are_free_of_history(ns):
+    """An inner transform's own input is a constant once it returned: the outer result
+    carries no history (it converts to NumPy) and the values are torch.func's."""
+    x = np.array([0.3, 0.5])
+
+    def inner_gradient(w, xp=ns):
+        return ag.grad(lambda v: xp.sum(xp.sin(v * w)))(xp.asarray(x))
+
+    jac = ag.jacrev(inner_gradient)(ns.asarray(x))
+    assert not jac.requires_grad
+    expected = torch.func.jacrev(
+        lambda w: torch.func.grad(lambda v: torch.sum(torch.sin(v * w)))(torch.asarray(x)))(
+        torch.asarray(x))
+    np.testing.assert_allclose(np.asarray(jac), to_numpy(expected), rtol=1e-12)
+    g = ag.grad(lambda w: ns.sum(inner_gradient(w)))(ns.asarray(x))
+    assert not g.requires_grad
+    np.testing.assert_allclose(np.asarray(g), to_numpy(expected).sum(axis=0), rtol=1e-12)
