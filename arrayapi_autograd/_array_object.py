@@ -615,7 +615,8 @@ def _assign_inplace(array, new, same_buffer: bool) -> None:
     array._data, array._node, array._index = new._data, new._node, new._index
     array._tangents = new._tangents
     if not same_buffer:
-        array._version = [array._version[0] + 1]
+        # a new counter for the new buffer (the caller moved the old one's already)
+        array._version = [array._version[0]]
 
 
 def _unwrap(value, ns):
@@ -752,8 +753,8 @@ def _track(op, ns, primals, params, out):
             for i, e in enumerate(edges):
                 if e is not None:
                     needed |= 1 << i
-            stored, saved, dropped = _stored_inputs(op, ns, primals,
-                                                    None if version is not None else needed)
+            stored, saved, dropped, out_checked = _stored_inputs(
+                op, ns, primals, None if version is not None else needed)
             node = _tape.Node(op, ns, stored, params, tuple(edges),
                               raw_outs if op.uses_out else None, len(raw_outs), ())
             node.dropped = dropped
@@ -769,7 +770,7 @@ def _track(op, ns, primals, params, out):
                                     version if version is not None else [0], None)]
     if node is not None:
         node.saved = saved
-        if op.uses_out:
+        if out_checked:
             node.saved = node.saved + tuple(
                 (r._version, r._version[0], "its output", None) for r in results)
         node.multi = multi
@@ -836,13 +837,13 @@ def _track_one(op, ns, primals, params, out):
             has_tangents = True
     node = None
     if needed:
-        stored, saved, dropped = _stored_inputs(op, ns, primals, needed)
+        stored, saved, dropped, out_checked = _stored_inputs(op, ns, primals, needed)
         node = _tape.Node(op, ns, stored, params, tuple(edges),
                           (out,) if op.uses_out else None, 1, ())
         node.dropped = dropped
     result = Array._from_node(out, ns, node, 0, [0], None)
     if node is not None:
-        if op.uses_out:
+        if out_checked:
             saved = saved + ((result._version, 0, "its output", None),)
         node.saved = saved
     if has_tangents:
@@ -868,12 +869,12 @@ def _stored_inputs(op, ns, primals: tuple, needed: int | None) -> tuple:
     Only the inputs read are checked for in-place changes, whatever their size.
     """
     if needed is None:
-        droppable, checked = (), None
+        droppable, checked, out_checked = (), None, op.uses_out
     else:
         entry = _tape.KEPT.get((id(op), needed))
         if entry is None or entry[0] is not op:
             entry = _tape.kept_inputs(op, needed)
-        _, droppable, checked = entry
+        _, droppable, checked, out_checked = entry
     dropped = None
     if droppable:
         for i in droppable:
@@ -887,7 +888,7 @@ def _stored_inputs(op, ns, primals: tuple, needed: int | None) -> tuple:
                 dropped.append((i, device if device is not None else ns._device(data)))
         primals = tuple(primals)
     if not op.saves or checked == ():
-        return primals, (), dropped
+        return primals, (), dropped, out_checked
     labels = _labels(op)
     if op.sequence:
         saved = [(p._version, p._version[0], labels[0], p) for p in primals if p is not None]
@@ -897,7 +898,7 @@ def _stored_inputs(op, ns, primals: tuple, needed: int | None) -> tuple:
     else:
         saved = [(p._version, p._version[0], labels[i], p)
                  for i, p in ((i, primals[i]) for i in checked) if p is not None]
-    return primals, tuple(saved), dropped
+    return primals, tuple(saved), dropped, out_checked
 
 
 _LABELS: dict = {}
@@ -1065,6 +1066,13 @@ def _inplace(name, pyop, ipyop):
                 old = Array._from_node(ns._xp.asarray(self._data, copy=True), ns, self._node,
                                        self._index, [self._version[0]], self._tangents)
             else:
+                # The result goes to a new buffer; the old one's aliases (views taken
+                # before) keep the old values, so its counter moves first: using such a
+                # view in a recorded operation, or a backward through a node that saved
+                # this array before, raises (PyTorch raises there too) instead of
+                # computing with old values.  The op recorded here reads the old values,
+                # at the moved version.
+                self._version[0] += 1
                 old = self._snapshot(share_version=True)
             new = _call(op, pyop, ns, (old, other), _EMPTY)
             if new.shape != self.shape:

@@ -355,8 +355,18 @@ def getitem(ctx, primals, params):
 
 
 def _adjacent_arrays(key: tuple) -> bool:
-    positions = [i for i, k in enumerate(key) if hasattr(k, "shape")]
-    return not positions or positions[-1] - positions[0] == len(positions) - 1
+    """Whether the advanced indices of ``key`` are next to each other.
+
+    With an index array in the key, NumPy counts integers as advanced indices too;
+    advanced indices separated by a slice put their axes first, before the batch
+    axis, so such keys loop over the rows.
+    """
+    if not any(hasattr(k, "shape") for k in key):
+        return True
+    positions = [i for i, k in enumerate(key)
+                 if hasattr(k, "shape") or (isinstance(k, (int, numpy.integer))
+                                           and not isinstance(k, bool))]
+    return positions[-1] - positions[0] == len(positions) - 1
 
 
 def scatter(ctx, primals, params):

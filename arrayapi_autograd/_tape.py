@@ -258,12 +258,14 @@ KEPT: dict = {}
 
 def kept_inputs(op, needed: int) -> tuple:
     """What a node of ``op`` keeps when bit ``i`` of ``needed`` says input ``i`` needs a
-    gradient: ``(droppable, checked)``.
+    gradient: ``(op, droppable, checked, out_checked)``.
 
     ``droppable``: the positions of the inputs needing a gradient whose value no
     needed rule reads (``Op.reads``; all of them for ``saves=False``).
     ``checked``: the positions whose values are read, to check for in-place
-    changes (``None``: all inputs, the records without ``reads``).  Cached per
+    changes (``None``: all inputs, the records without ``reads``).
+    ``out_checked``: whether the output's values are read (``"out"`` among the
+    reads; the output of ``maximum`` is saved for its dtype only).  Cached per
     op and mask.
     """
     key = (id(op), needed)
@@ -286,7 +288,11 @@ def kept_inputs(op, needed: int) -> tuple:
             checked = tuple(i for i, name in enumerate(names) if name in read)
             if len(checked) == len(names):
                 checked = None
-        entry = KEPT[key] = (op, droppable, checked)
+        # the output is checked for in-place changes when a needed rule reads its values
+        out_checked = op.uses_out and (op.reads is None or op.sequence or any(
+            "out" in op.reads.get(name, ("out",))
+            for i, name in enumerate(names) if needed >> i & 1))
+        entry = KEPT[key] = (op, droppable, checked, out_checked)
     return entry
 
 

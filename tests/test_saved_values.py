@@ -41,6 +41,9 @@ def _xp(*arrays):
 # op name -> (function of arrays, the arrays); each op whose record declares reads
 CASES = {
     "multiply": (lambda a, b: _xp(a).sum(a * b), (A, B)),
+    "pow": (lambda a, b: _xp(a).sum(a ** b), (A, B)),
+    "maximum": (lambda a, b: _xp(a).sum(_xp(a).maximum(a, b) * a), (A, B)),
+    "minimum": (lambda a, b: _xp(a).sum(_xp(a).minimum(a, b) * b), (A, B)),
     "divide": (lambda a, b: _xp(a).sum(a / b), (A, B)),
     "exp": (lambda a: _xp(a).sum(_xp(a).exp(a) * a), (A,)),
     "expm1": (lambda a: _xp(a).sum(_xp(a).expm1(a) * a), (A,)),
@@ -115,6 +118,27 @@ def test_an_unread_input_may_change_in_place(backend, drop_every_unread_input):
     y[0] = 5.0
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         xp.sum(z).backward()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_output_read_for_its_dtype_only_may_change(backend):
+    """``maximum`` saves its output for its dtype, ``m ** 1.5`` does not read its output
+    for the base's gradient: both may change in place (SciPy's ``skew`` and scikit-learn's
+    ``rbf_kernel`` do it; PyTorch allows it), while ``exp``'s output is read."""
+    xp = ag.namespace(backend)
+    for f, expected in ((lambda v: xp.maximum(v, 1.5), [0.0, 1.0, 1.0]),
+                        (lambda v: v ** 1.5, 1.5 * np.array([1.0, 2.0, 3.0]) ** 0.5)):
+        x = xp.asarray([1.0, 2.0, 3.0])
+        x.requires_grad_()
+        y = f(x)
+        y *= 2.0
+        xp.sum(y).backward()
+        np.testing.assert_allclose(to_numpy(x.grad), 2.0 * np.asarray(expected))
+    y = xp.exp(x)
+    z = xp.sum(y)
+    y *= 2.0
+    with pytest.raises(RuntimeError, match="'exp' \\(its output"):
+        z.backward()
 
 
 def test_intermediates_are_freed_when_unread():
