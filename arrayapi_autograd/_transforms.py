@@ -561,8 +561,8 @@ def _check_chunk_size(chunk_size):
     return size
 
 
-def jacobian(f: Callable, argnums=0, mode: str = "rev", *, chunk_size: int | None = None
-             ) -> Callable:
+def jacobian(f: Callable, argnums=0, mode: str = "rev", *, chunk_size: int | None = None,
+             has_aux: bool = False) -> Callable:
     """The Jacobian of ``f``, as a function (JAX's ``jacrev``/``jacfwd``).
 
     Parameters
@@ -581,6 +581,10 @@ def jacobian(f: Callable, argnums=0, mode: str = "rev", *, chunk_size: int | Non
         values are ``chunk_size`` times one pass's, so a smaller chunk trades
         speed for memory.  ``None`` (default): all at once; ``1``: one pass
         per row (or column).
+    has_aux : bool
+        ``f`` returns a pair ``(output, aux)``: the Jacobian is of ``output``,
+        and ``(jacobian, aux)`` is returned, ``aux`` without this transform's
+        derivatives (JAX's and ``torch.func``'s ``has_aux``).
 
     Returns
     -------
@@ -615,14 +619,14 @@ def jacobian(f: Callable, argnums=0, mode: str = "rev", *, chunk_size: int | Non
     @functools.wraps(f)
     def jacobian_f(*args, **kwargs):
         if mode == "rev":
-            return _jacrev(f, args, kwargs, argnums, single, chunk_size)
-        return _jacfwd(f, args, kwargs, argnums, single, chunk_size)
+            return _jacrev(f, args, kwargs, argnums, single, chunk_size, has_aux)
+        return _jacfwd(f, args, kwargs, argnums, single, chunk_size, has_aux)
 
     return jacobian_f
 
 
-def _jacrev(f, args, kwargs, argnums, single, chunk_size=None):
-    inputs, out, _, outer = _setup(f, args, kwargs, argnums, False)
+def _jacrev(f, args, kwargs, argnums, single, chunk_size=None, has_aux=False):
+    inputs, out, aux, outer = _setup(f, args, kwargs, argnums, has_aux)
     ns = inputs.ns
     targets = inputs.targets
     out_leaves, out_def = flatten(out)
@@ -654,11 +658,25 @@ def _jacrev(f, args, kwargs, argnums, single, chunk_size=None):
                       for x in targets]
         results.append(inputs.rebuild(blocks, single))
     inputs.finish()
-    return unflatten(out_def, results)
+    jac = unflatten(out_def, results)
+    if has_aux:
+        return jac, tree_map(lambda a: _strip(a, create), aux)
+    return jac
 
 
-def _jacfwd(f, args, kwargs, argnums, single, chunk_size=None):
+def _jacfwd(f, args, kwargs, argnums, single, chunk_size=None, has_aux=False):
     numbers, ns = _differentiated_namespace(args, kwargs, argnums)
+    aux_holder: list = []
+    if has_aux:
+        function = f
+
+        def f(*args, **kwargs):
+            result = function(*args, **kwargs)
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise _errors.has_aux_output(result)
+            aux_holder[:] = [result[1]]
+            return result[0]
+
     # the differentiated leaves, converted, with where they sit in the arguments
     trees = []
     for i in numbers:
@@ -710,7 +728,20 @@ def _jacfwd(f, args, kwargs, argnums, single, chunk_size=None):
         arranged = [unflatten(treedef, [None if x is None else next(per_arg) for x in xs])
                     for _, treedef, xs in trees]
         results.append(arranged[0] if single else tuple(arranged))
-    return unflatten(out_def, results)
+    jac = unflatten(out_def, results)
+    if has_aux:
+        return jac, tree_map(_without_closed_tangents, aux_holder[0])
+    return jac
+
+
+def _without_closed_tangents(value):
+    """``value`` without the tangents of forward levels that are closed (aux of jacfwd)."""
+    if not isinstance(value, Array) or not value._tangents:
+        return value
+    open_levels = _tape.state.open_levels
+    kept = {k: t for k, t in value._tangents.items() if k in open_levels}
+    return Array._from_node(value._data, value._ns, value._node, value._index, value._version,
+                            kept or None)
 
 
 def _check_jacobian_output(ns, mode: str, out) -> None:
@@ -752,14 +783,16 @@ def _pushforward(ns, call, position, x, tangent):
     return out_def, [tuple(o.shape) for o in out_leaves], tangents
 
 
-def jacrev(f: Callable, argnums=0, *, chunk_size: int | None = None) -> Callable:
+def jacrev(f: Callable, argnums=0, *, chunk_size: int | None = None,
+           has_aux: bool = False) -> Callable:
     """:func:`jacobian` with ``mode="rev"`` (JAX's and ``torch.func``'s name)."""
-    return jacobian(f, argnums, mode="rev", chunk_size=chunk_size)
+    return jacobian(f, argnums, mode="rev", chunk_size=chunk_size, has_aux=has_aux)
 
 
-def jacfwd(f: Callable, argnums=0, *, chunk_size: int | None = None) -> Callable:
+def jacfwd(f: Callable, argnums=0, *, chunk_size: int | None = None,
+           has_aux: bool = False) -> Callable:
     """:func:`jacobian` with ``mode="fwd"`` (JAX's and ``torch.func``'s name)."""
-    return jacobian(f, argnums, mode="fwd", chunk_size=chunk_size)
+    return jacobian(f, argnums, mode="fwd", chunk_size=chunk_size, has_aux=has_aux)
 
 
 def hessian(f: Callable, argnums=0) -> Callable:

@@ -818,3 +818,22 @@ def test_a_view_taken_before_an_augmented_assignment_is_stale(ns):
     w = y[1:]  # taken again: the new values, and gradients through them
     ns.sum(w * w).backward()
     np.testing.assert_allclose(to_numpy(x.grad), [0.0, 24.0, 26.0])
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobian_has_aux(mode, ns):
+    """``has_aux=True``: ``f`` returns ``(output, aux)``, the transform ``(jacobian, aux)``
+    with ``aux`` a plain value, as ``torch.func.jacrev``/``jacfwd``."""
+    x = np.array([0.5, -1.0, 2.0])
+
+    def f(v):
+        xp = _xp(v)
+        return xp.sin(v) * v, {"norm": xp.sum(v * v)}
+
+    reference = (torch.func.jacrev if mode == "rev" else torch.func.jacfwd)(f, has_aux=True)
+    ref_jac, ref_aux = reference(torch.asarray(x))
+    jac, aux = ag.jacobian(f, mode=mode, has_aux=True)(ns.asarray(x))
+    assert_trees_close((jac, aux), (ref_jac, ref_aux))
+    assert not aux["norm"].requires_grad and not aux["norm"]._tangents
+    with pytest.raises(TypeError, match="pair"):
+        ag.jacobian(lambda v: v * 2.0, mode=mode, has_aux=True)(ns.asarray(x))
