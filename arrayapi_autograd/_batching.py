@@ -50,8 +50,7 @@ def materialize(value, size: int):
     """
     if type(value) is BatchedArray:
         return value._physical
-    ns = value._ns
-    return ns.broadcast_to(ns.expand_dims(value, axis=0), (size,) + tuple(value.shape))
+    return value._ns.broadcast_to(value, (size,) + tuple(value.shape))
 
 
 class Context:
@@ -87,12 +86,6 @@ class Context:
     def pad(self, p, rank: int):
         """A physical array with unit axes after the batch axis, up to logical ``rank``."""
         return _pad_to(self.ns, p, rank)
-
-    def spread(self, p, shape: tuple):
-        """An unbatched array broadcast to the physical ``(size,) + shape``."""
-        ns = self.ns
-        p = ns.reshape(p, (1,) + tuple(p.shape))
-        return ns.broadcast_to(p, (self.size,) + tuple(shape))
 
 
 def call(op, forward, ns, primals: tuple, params: dict):
@@ -320,7 +313,7 @@ def joining(out_rank: int):
         ns = ctx.ns
         flags = ctx.batched
         shape = next(tuple(p.shape[1:]) for p, b in zip(primals, flags) if b)
-        members = [p if b else ctx.spread(p, tuple(p.shape)) for p, b in zip(primals, flags)]
+        members = [p if b else materialize(p, ctx.size) for p, b in zip(primals, flags)]
         params = dict(params)
         if params.get("axis", 0) is None:
             members = [ns.reshape(m, (ctx.size, -1)) for m in members]
@@ -502,15 +495,9 @@ def solve(ctx, primals, params):
         out = ctx.call([a, cols], params)
         return ctx.wrap(ns.matrix_transpose(out))
     rank = max(len(sa), len(sb))
-    if fa:
-        a = ctx.pad(a, rank)
-    else:
-        a = ns.broadcast_to(a, (ctx.size,) + (1,) * (rank - len(sa)) + sa) if rank > len(sa) \
-            else ctx.spread(a, sa)
-    if fb:
-        b = ctx.pad(b, rank)
-    else:
-        b = ctx.spread(b, sb)
+    # both operands as stacks with the batch axis first, their stacks aligned
+    a = ctx.pad(a, rank) if fa else ns.broadcast_to(a, (ctx.size,) + (1,) * (rank - len(sa)) + sa)
+    b = ctx.pad(b, rank) if fb else ns.broadcast_to(b, (ctx.size,) + (1,) * (rank - len(sb)) + sb)
     out = ctx.call([a, b], params)
     if vector:
         shape = tuple(out.shape)
@@ -522,9 +509,8 @@ def outer(ctx, primals, params):
     """``linalg.outer`` of vectors: a broadcast product."""
     ns = ctx.ns
     a, b = primals
-    fa, fb = ctx.batched
     a = ns.expand_dims(a, axis=-1)
-    if fb:
+    if ctx.batched[1]:
         b = ns.expand_dims(b, axis=1)
     return ctx.wrap(a * b)
 
@@ -545,7 +531,7 @@ def along_axis(ctx, primals, params):
     ndim = ctx.ndim(x, ctx.batched[0])
     if not ctx.batched[0]:
         return loop(ctx, primals, params)
-    new = [x] + [p if b else ctx.spread(p, tuple(p.shape))
+    new = [x] + [p if b else materialize(p, ctx.size)
                  for p, b in zip(primals[1:], ctx.batched[1:])]
     return ctx.wrap(ctx.call(new, {**params, "axis": _shift(params.get("axis", -1), ndim)}))
 
@@ -581,6 +567,6 @@ def diff(ctx, primals, params):
     if not ctx.batched[0]:
         return loop(ctx, primals, params)
     ndim = ctx.ndim(x, True)
-    new = [x] + [p if b or p is None else ctx.spread(p, tuple(p.shape))
+    new = [x] + [p if b or p is None else materialize(p, ctx.size)
                  for p, b in zip(primals[1:], ctx.batched[1:])]
     return ctx.wrap(ctx.call(new, {**params, "axis": _shift(params.get("axis", -1), ndim)}))

@@ -512,11 +512,6 @@ def _size(shape) -> int:
     return math.prod(shape)
 
 
-def _basis(ns, k: int, eye, shape):
-    """The ``k``-th standard basis array of ``shape`` (a row of ``eye``, reshaped)."""
-    return ns.reshape(eye[k, :], shape)
-
-
 def _basis_chunks(ns, shape, dtype, device, chunk_size):
     """The standard basis arrays of ``shape``, ``chunk_size`` at a time (all when ``None``).
 
@@ -528,7 +523,7 @@ def _basis_chunks(ns, shape, dtype, device, chunk_size):
     """
     n = _size(shape)
     eye = ns.eye(n, dtype=dtype, device=device)
-    step = n if chunk_size is None else chunk_size
+    step = max(n, 1) if chunk_size is None else chunk_size
     for start in range(0, n, step):
         rows = eye[start:min(start + step, n), :]
         count = rows.shape[0]
@@ -883,10 +878,8 @@ def gradcheck(f: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: 
     for i, x in enumerate(values):
         n = _size(x.shape)
         cols = [[] for _ in out_leaves]
-        if n:
-            eye = ns.eye(n, dtype=x.dtype, device=x.device)
-        for e in range(n):
-            step = eps * _basis(ns, e, eye, x.shape)
+        for _, basis_vector in _basis_chunks(ns, x.shape, x.dtype, x.device, 1):
+            step = eps * basis_vector
             with no_grad():
                 plus = flatten(f(*values[:i], x + step, *values[i + 1:]))[0]
                 minus = flatten(f(*values[:i], x - step, *values[i + 1:]))[0]
