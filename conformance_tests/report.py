@@ -172,23 +172,24 @@ def markdown(infos, targets, outcomes, config: dict) -> str:
         if o.status in ("xfail", "skip") and "unavailable" not in o.message:
             reasons[f"{o.status}: {o.message.splitlines()[0]}"].append(
                 f"{o.op}/{o.backend}/{o.dtype}/{o.check}")
-    if reasons:
-        lines += ["", "## Skips and expected failures", ""]
-        for reason, where in reasons.items():
-            shown = ", ".join(where[:6]) + (f" and {len(where) - 6} more" if len(where) > 6
-                                             else "")
-            lines.append(f"- {reason} ({shown})")
+    lines += _grouped("Skips and expected failures", reasons, 6)
     notes: dict[str, list[str]] = defaultdict(list)
     for o in outcomes:
         for n in o.notes:
             notes[n].append(f"{o.op}/{o.backend}/{o.dtype}/{o.check}")
-    if notes:
-        lines += ["", "## Notes", ""]
-        for note, where in notes.items():
-            shown = ", ".join(where[:4]) + (f" and {len(where) - 4} more" if len(where) > 4
-                                             else "")
-            lines.append(f"- {note} ({shown})")
+    lines += _grouped("Notes", notes, 4)
     return "\n".join(lines) + "\n"
+
+
+def _grouped(title: str, groups: dict, shown: int) -> list[str]:
+    """A section listing each message once, with the first ``shown`` places it occurs."""
+    if not groups:
+        return []
+    lines = ["", f"## {title}", ""]
+    for message, where in groups.items():
+        more = f" and {len(where) - shown} more" if len(where) > shown else ""
+        lines.append(f"- {message} ({', '.join(where[:shown])}{more})")
+    return lines
 
 
 def _print_table(console, infos, targets, outcomes) -> None:

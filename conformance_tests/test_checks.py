@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 import pytest
 
-from arrayapi_autograd import Namespace, ops
-from arrayapi_autograd._op import elementwise
+from arrayapi_autograd import Namespace
 
 from . import backends
 from .checks import Session, checks_for
+from .faults import broken_sin
 from .opinfos._core import OpInfo
 from .report import main
 
 NUMPY = backends.Backend.NUMPY.load()
 TORCH = backends.Backend.TORCH.load()
-
-
-@contextlib.contextmanager
-def broken_sin(which: str):
-    """sin with a derivative 1% off, in its VJP or its JVP only."""
-    op = ops.BY_NAME["sin"]
-    bad = elementwise("sin", "floating-point", d=lambda ns, x, out: ns.cos(x) * 1.01)
-    saved = getattr(op, which)
-    object.__setattr__(op, which, getattr(bad, which))
-    try:
-        yield
-    finally:
-        object.__setattr__(op, which, saved)
 
 
 SIN = OpInfo("sin", dtypes=("float64",))

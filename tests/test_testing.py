@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import array_api_compat
 import pytest
 
 import arrayapi_autograd as ag
-from arrayapi_autograd import ops
-from arrayapi_autograd._op import elementwise
 from arrayapi_autograd.testing import check_grads
-
-
-@contextlib.contextmanager
-def broken_sin(which):
-    """sin whose VJP or JVP rule is 1% off."""
-    op = ops.BY_NAME["sin"]
-    bad = elementwise("sin", "floating-point", d=lambda ns, x, out: 1.01 * ns.cos(x))
-    saved = getattr(op, which)
-    object.__setattr__(op, which, getattr(bad, which))
-    try:
-        yield
-    finally:
-        object.__setattr__(op, which, saved)
+from conformance_tests.faults import broken_sin
 
 
 @pytest.fixture(params=["numpy", "torch", "array_api_strict"])
