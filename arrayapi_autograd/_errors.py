@@ -449,9 +449,9 @@ def cotangent_shape(op, ct_shape, shape) -> ValueError:
     who = f"The VJP rule of '{op.name}'" if op is not None else "A derivative rule"
     return ValueError(
         f"{who} returned a cotangent of shape {tuple(ct_shape)} for an input of shape "
-        f"{tuple(shape)}; it must have the input's shape or broadcast to it (the tape sums "
-        f"broadcast dimensions back). Check the rule (a custom bwd, a Function.backward, or "
-        f"a hook's return value)."
+        f"{tuple(shape)}; it must have the input's shape, or the broadcast shape of the "
+        f"operation's output when the input was broadcast (the tape sums those dimensions "
+        f"back), never a smaller one. Check the rule (a custom bwd or a Function.backward)."
     )
 
 

@@ -401,3 +401,16 @@ def test_keyword_arguments(xp, x):
         ag.grad(lambda a: xp.sum(keyword_only(a, k=2.0)))(x)
     with pytest.raises(TypeError, match="scaled_sin"):
         ag.grad(lambda a: xp.sum(scaled_sin(a, nope=1.0)))(x)
+
+
+def test_a_bwd_returning_a_smaller_shape_is_named(xp, x):
+    """A cotangent may have the broadcast output's shape (summed back), never a smaller one."""
+
+    @ag.custom_vjp
+    def square(a):
+        return a * a
+
+    square.defvjp(lambda a: (a * a, a), lambda a, ct: (xp.ones((1,), dtype=xp.float64),))
+    with pytest.raises(ValueError, match=r"returned a cotangent of shape \(1,\) for an input of "
+                                         r"shape \(3,\).*never a smaller one"):
+        ag.grad(lambda a: xp.sum(square(a)))(x)
