@@ -10,27 +10,33 @@ node it is (``_index``), a version counter shared with its views
 (``_version``), and the forward-mode tangents it carries, one per open level
 (``_tangents``).
 
-:func:`_call` is the single entry point of every operation: it unwraps the
-inputs, runs the backend's forward, and only when an input is tracked (in a
-graph or carrying a tangent) records a node and computes tangents.
+This module is the value type: attributes, operators, indexing and the
+write-back of in-place updates.  :func:`_call` is the single entry point of
+every operation: it unwraps the inputs, runs the backend's forward, and only
+when an input is tracked (in a graph or carrying a tangent) hands the result
+to the recorder (``_tape.record_one``/``_tape.record``).  Op records are
+reached through the array's namespace (``ns._records``), never imported: the
+op tables sit floors above this one.  Any other differentiable value (the
+batching module's stacked cotangents) takes over an operation through its
+``_dispatch`` method, as JAX's tracers dispatch through their trace.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-import weakref
 from typing import Any
 
 from . import _errors
 from . import _tape
+from ._tape import Value
 
 _SCALARS = (int, float, complex, bool)
 _EMPTY: dict = {}
 _new = object.__new__
 
 
-class Array:
+class Array(Value):
     """A backend array that records the operations applied to it.
 
     Created by the functions of a wrapped namespace (``ns.asarray``,
@@ -64,6 +70,12 @@ class Array:
         self._version = version if version is not None else [0]
         self._tangents = tangents
         return self
+
+    def _without_history(self) -> "Array":
+        """The same data without history, keeping the forward-mode tangents."""
+        if self._node is None:
+            return self
+        return Array._from_node(self._data, self._ns, None, 0, self._version, self._tangents)
 
     def _snapshot(self, share_version: bool = True) -> "Array":
         """A second wrapper of the same data and history (for in-place updates)."""
@@ -381,16 +393,14 @@ class Array:
     # --- indexing ---------------------------------------------------------------
 
     def __getitem__(self, key):
-        from .ops import _array_methods as _ix
-
-        key = _unwrap_key(key, self._ns)
-        return _call(_ix.GETITEM, _ix.getitem_forward, self._ns, (self,), {"key": key})
+        ns = self._ns
+        op, forward = ns._records["__getitem__"]
+        return _call(op, forward, ns, (self,), {"key": _unwrap_key(key, ns)})
 
     def __setitem__(self, key, value) -> None:
-        from .ops import _array_methods as _ix
-
         ns = self._ns
-        if type(value) is BatchedArray:
+        op, forward = ns._records["__setitem__"]
+        if isinstance(value, Value) and type(value) is not Array:
             raise _errors.batched_into_unbatched()
         key = _unwrap_key(key, ns)
         tracked = self._is_tracked() or (isinstance(value, Array) and value._is_tracked())
@@ -400,123 +410,14 @@ class Array:
                 raise _errors.leaf_inplace(self)
             old = self._snapshot(share_version=False)
             # the backend writes into the buffer itself: every alias of it sees a new version
-            new = _call(_ix.SETITEM, _ix.setitem_forward, ns, (old, value), {"key": key})
+            new = _call(op, forward, ns, (old, value), {"key": key})
             self._version[0] += 1
             _assign_inplace(self, new, same_buffer=True)
             return
-        self._data = _ix.setitem_forward(self._data, _unwrap(value, ns), key)
+        self._data = forward(self._data, _unwrap(value, ns), key=key)
         self._version[0] += 1
 
     # --- operators: built below from the elementwise table ------------------------
-
-
-class BatchedArray:
-    """A stack of arrays seen as one: the cotangents or tangents of a batched pass.
-
-    ``_physical`` is an :class:`Array` whose leading axis runs over the batch;
-    this object stands for each of its slices, so its ``shape`` is the
-    physical shape without that axis (the *logical* shape).  Every operation
-    on it goes through the op record's batching rule (``Op.batch``, see
-    ``_batching.py``), which computes all slices at once on the physical
-    array, or loops over the slices when the record has no rule.  ``_level``
-    orders nested batched passes: an operation meeting several levels is
-    handled by the highest first, the others being plain values to it.
-
-    Only the Jacobian transforms make these (one backward or forward pass
-    with a stack of basis vectors); derivative rules and user-defined rules
-    receive them as cotangents or tangents and compute with them as with
-    arrays.
-    """
-
-    __slots__ = ("_physical", "_level", "_ns")
-    __array_priority__ = 1001
-
-    def __init__(self, physical: Array, level: int):
-        self._physical = physical
-        self._level = level
-        self._ns = physical._ns
-
-    @property
-    def dtype(self):
-        return self._physical.dtype
-
-    @property
-    def shape(self) -> tuple:
-        return tuple(self._physical.shape[1:])
-
-    @property
-    def ndim(self) -> int:
-        return self._physical.ndim - 1
-
-    @property
-    def size(self):
-        return math.prod(self.shape)
-
-    @property
-    def device(self):
-        return self._physical.device
-
-    @property
-    def T(self):
-        if self.ndim != 2:
-            raise _errors.transpose_not_2d(self.ndim)
-        return self._ns.permute_dims(self, (1, 0))
-
-    @property
-    def mT(self):
-        return self._ns.matrix_transpose(self)
-
-    def __array_namespace__(self, /, *, api_version=None):
-        return self._ns
-
-    def detach(self) -> "BatchedArray":
-        return BatchedArray(self._physical.detach(), self._level)
-
-    def __getitem__(self, key):
-        from .ops import _array_methods as _ix
-
-        key = _unwrap_key(key, self._ns)
-        return _call(_ix.GETITEM, _ix.getitem_forward, self._ns, (self,), {"key": key})
-
-    def __setitem__(self, key, value) -> None:
-        from . import _batching
-
-        _batching.setitem(self, _unwrap_key(key, self._ns), value)
-
-    def __len__(self) -> int:
-        if self.ndim == 0:
-            raise _errors.zero_d_sequence("len()")
-        return self.shape[0]
-
-    def _value_dependent(self, what: str):
-        raise _errors.value_of_batched(what)
-
-    def __bool__(self):
-        self._value_dependent("bool()")
-
-    def __float__(self):
-        self._value_dependent("float()")
-
-    def __int__(self):
-        self._value_dependent("int()")
-
-    def __index__(self):
-        self._value_dependent("operator.index()")
-
-    def __complex__(self):
-        self._value_dependent("complex()")
-
-    def __array__(self, dtype=None, copy=None):
-        self._value_dependent("Conversion to NumPy")
-
-    def __dlpack__(self, *args, **kwargs):
-        self._value_dependent("Export through DLPack")
-
-    def to_device(self, device, /, *, stream=None) -> "BatchedArray":
-        return BatchedArray(self._physical.to_device(device, stream=stream), self._level)
-
-    def __repr__(self) -> str:
-        return f"BatchedArray(level={self._level}, physical={self._physical!r})"
 
 
 class _HookHandle:
@@ -535,35 +436,22 @@ def _view_node(array):
     """How ``array`` was made as a view of another: ``(base, op, params)``, or ``None``.
 
     From its recorded node, or, for a view taken while only forward-mode
-    tangents were tracked (no node), from :data:`_FORWARD_VIEWS`.
+    tangents were tracked (no node), from :data:`_tape.FORWARD_VIEWS`.
     """
     node = array._node
     if type(node) is _tape.Node and node.view_version is not None and \
             node.primals is not None and isinstance(node.primals[0], Array):
         return node.primals[0], node.op, node.params
     if node is None and array._tangents:
-        entry = _FORWARD_VIEWS.get(id(array))
+        entry = _tape.FORWARD_VIEWS.get(id(array))
         if entry is not None and entry[0]() is array:
             return entry[1:]
     return None
 
 
-# Views taken while tangents were carried but nothing recorded (jvp, jacfwd), by id:
-# (weak reference to the view, base, op, params), so that writing into the view also
-# updates the base's tangent.  An entry goes with its view.
-_FORWARD_VIEWS: dict = {}
-
-
-def _remember_forward_view(view, base, op, params) -> None:
-    key = id(view)
-    ref = weakref.ref(view, lambda _, key=key: _FORWARD_VIEWS.pop(key, None))
-    _FORWARD_VIEWS[key] = (ref, base, op, params)
-
-
 def _permute_back(ns, new, axes):
-    from .ops._manipulation_functions import inverse_permutation
-
-    return ns.permute_dims(new, inverse_permutation(axes))
+    axes = [a % len(axes) for a in axes]
+    return ns.permute_dims(new, tuple(sorted(range(len(axes)), key=axes.__getitem__)))
 
 
 # How a view's new values map back onto its base, for the view ops whose
@@ -593,13 +481,11 @@ def _assign_inplace(array, new, same_buffer: bool) -> None:
     nodes that saved it raise, while those that saved the old buffer through
     other aliases stay valid.
     """
-    from .ops import _array_methods as _ix
-
     view = _view_node(array)
     if view is not None:
         base, op, params = view
         ns = array._ns
-        if op is _ix.GETITEM:
+        if op.name == "__getitem__":
             base[params["key"]] = new
             new = base[params["key"]]
         else:
@@ -659,39 +545,27 @@ def _call(op, forward, ns, primals: tuple, params: dict):
 
     Unwraps the inputs (wrapped arrays of ``ns``, the backend's own arrays and
     Python scalars; anything else is a ``TypeError``), runs ``forward``, and
-    records a node and/or tangents only when an input is tracked.
+    hands the result to the recorder only when an input is tracked.
     """
     raws = []
     tracked = False
     for p in primals:
-        if isinstance(p, Array):
+        if type(p) is Array:
             if p._ns is not ns:
                 raise _errors.mixed_namespaces(ns, p._ns)
             raws.append(p._data)
             if p._node is not None or p._tangents:
                 tracked = True
+        elif p is None or isinstance(p, _SCALARS):
+            raws.append(p)
+        elif isinstance(p, Value):
+            # a value of a higher floor (a batched cotangent) runs the op its way
+            return p._dispatch(op, forward, ns, primals, params)
         else:
-            if p is not None and not isinstance(p, _SCALARS):
-                if type(p) is BatchedArray:
-                    from . import _batching
-
-                    return _batching.call(op, forward, ns, primals, params)
-                ns._check_foreign(p)
+            ns._check_foreign(p)
             raws.append(p)
     out = forward(*raws, **params)
-    if tracked and op.differentiable:
-        if _tape.state.recording or type(out) is not ns._array_type:
-            return _track(op, ns, primals, params, out)
-        for p in primals:
-            if isinstance(p, Array) and p._tangents:
-                return _track(op, ns, primals, params, out)
-        # Not recording and no tangent (a rule run by a backward without
-        # create_graph): nothing to track, the result is wrapped as below.
-    if op.view and primals and isinstance(primals[0], Array) and \
-            (op.view is True or op.view(params)):
-        return ns._wrap(out, primals[0]._version)
-    if type(out) is ns._array_type:
-        # ns._wrap(out), inlined: the hot path of every untracked operation
+    if type(out) is ns._array_type and not op.view:
         result = _new(Array)
         result._data = out
         result._ns = ns
@@ -699,321 +573,32 @@ def _call(op, forward, ns, primals: tuple, params: dict):
         result._index = 0
         result._version = [0]
         result._tangents = None
+        if tracked and op.differentiable:
+            if _tape.state.recording:
+                return _tape.record_one(op, ns, primals, params, result)
+            for p in primals:
+                if type(p) is Array and p._tangents:
+                    return _tape.record(op, ns, primals, params, out)
+            # Not recording and no tangent (a rule run by a backward without
+            # create_graph): nothing to track.
         return result
+    if tracked and op.differentiable:
+        if _tape.state.recording or type(out) is not ns._array_type:
+            return _tape.record(op, ns, primals, params, out)
+        for p in primals:
+            if type(p) is Array and p._tangents:
+                return _tape.record(op, ns, primals, params, out)
+    if op.view and primals and type(primals[0]) is Array and \
+            (op.view is True or op.view(params)):
+        return ns._wrap(out, primals[0]._version)
     return ns._wrap(out)
-
-
-def _track(op, ns, primals, params, out):
-    """Record ``op`` on the tape and propagate forward-mode tangents."""
-    if type(out) is ns._array_type and not op.view and _tape.state.recording:
-        return _track_one(op, ns, primals, params, out)
-    multi = isinstance(out, (tuple, list))
-    is_float = ns._is_float_dtype
-    if multi:
-        raw_outs = tuple(ns._as_array(o) for o in out)
-        differentiable = tuple(is_float(o.dtype) for o in raw_outs)
-    else:
-        raw_outs = (out if type(out) is ns._array_type else ns._as_array(out),)
-        differentiable = (is_float(raw_outs[0].dtype),)
-    version = primals[0]._version if op.view and isinstance(primals[0], Array) and \
-        (op.view is True or op.view(params)) else None
-    if not any(differentiable):
-        return ns._wrap(out, version)
-    if not multi and not _tape.state.recording:
-        # Not recording (e.g. a rule run by a backward without create_graph):
-        # without tangents to carry there is only the result to build.
-        for p in primals:
-            if isinstance(p, Array) and p._tangents:
-                break
-        else:
-            return Array._from_node(raw_outs[0], ns, None, 0,
-                                    version if version is not None else [0], None)
-
-    # Rules compute with wrapped arrays only: constants become wrapped arrays
-    # (Python scalars take the output's dtype, as the standard's promotion does).
-    for p in primals:
-        if p is not None and not isinstance(p, Array):
-            like = raw_outs[differentiable.index(True)]
-            primals = tuple(_as_constant(ns, p, like) for p in primals)
-            break
-
-    node = None
-    if _tape.state.recording:
-        edges = []
-        any_edge = False
-        for p in primals:
-            if isinstance(p, Array) and p._node is not None:
-                edges.append(_edge(p))
-                any_edge = True
-            else:
-                edges.append(None)
-        if any_edge:
-            # a view keeps its base (to write through it; the memory is shared anyway)
-            needed = 0
-            for i, e in enumerate(edges):
-                if e is not None:
-                    needed |= 1 << i
-            stored, saved, dropped, out_checked = _stored_inputs(
-                op, ns, primals, None if version is not None else needed)
-            node = _tape.Node(op, ns, stored, params, tuple(edges),
-                              raw_outs if op.uses_out else None, len(raw_outs), ())
-            node.dropped = dropped
-    if multi:
-        results = []
-        for i, raw in enumerate(raw_outs):
-            cell = version if version is not None else [0]
-            tracked_out = node is not None and differentiable[i]
-            results.append(Array._from_node(raw, ns, node if tracked_out else None,
-                                            i, cell, None))
-    else:
-        results = [Array._from_node(raw_outs[0], ns, node, 0,
-                                    version if version is not None else [0], None)]
-    if node is not None:
-        node.saved = saved
-        if out_checked:
-            node.saved = node.saved + tuple(
-                (r._version, r._version[0], "its output", None) for r in results)
-        node.multi = multi
-        if version is not None:
-            node.view_version = version[0]
-        if multi:
-            node.out_meta = tuple((tuple(r.shape), r.dtype) for r in raw_outs)
-    for p in primals:
-        if isinstance(p, Array) and p._tangents:
-            _forward_tangents(op, ns, primals, params, results, differentiable, multi)
-            if node is not None and op.uses_out:
-                # rules reading ``out`` need its tangents (forward-over-reverse)
-                node.out_tangents = tuple(r._tangents for r in results)
-            if node is None and version is not None and not multi and \
-                    isinstance(primals[0], Array):
-                _remember_forward_view(results[0], primals[0], op, params)
-            break
-    if multi:
-        return ns._rebuild(out, results)
-    return results[0]
-
-
-def _edge(p) -> tuple:
-    """The tape edge to an input in a graph: ``(parent, index, shape, dtype)``.
-
-    Raises
-    ------
-    RuntimeError
-        ``p`` is a view whose base was modified in place after it was taken.
-    """
-    parent = p._node
-    if type(parent) is _tape.Node and parent.view_version is not None and \
-            parent.view_version != p._version[0]:
-        raise _errors.stale_view(p, parent.op.name)
-    data = p._data
-    return parent, p._index, tuple(data.shape), data.dtype
-
-
-def _track_one(op, ns, primals, params, out):
-    """:func:`_track` for the common case, in one pass over the inputs.
-
-    One backend array out, not a view, recording on: the same node, saved
-    values and tangents as the general path.
-    """
-    if not ns._is_float_dtype(out.dtype):
-        return ns._wrap(out)
-    for p in primals:
-        if p is not None and not isinstance(p, Array):
-            primals = tuple(_as_constant(ns, p, out) for p in primals)
-            break
-    edges = []
-    needed = 0  # bit i: input i needs a gradient
-    has_tangents = False
-    for i, p in enumerate(primals):
-        if p is None:
-            edges.append(None)
-            continue
-        if p._node is not None:
-            edges.append(_edge(p))
-            needed |= 1 << i
-        else:
-            edges.append(None)
-        if p._tangents:
-            has_tangents = True
-    node = None
-    if needed:
-        stored, saved, dropped, out_checked = _stored_inputs(op, ns, primals, needed)
-        node = _tape.Node(op, ns, stored, params, tuple(edges),
-                          (out,) if op.uses_out else None, 1, ())
-        node.dropped = dropped
-    result = Array._from_node(out, ns, node, 0, [0], None)
-    if node is not None:
-        if out_checked:
-            saved = saved + ((result._version, 0, "its output", None),)
-        node.saved = saved
-    if has_tangents:
-        _forward_tangents(op, ns, primals, params, [result], (True,), False)
-        if node is not None and op.uses_out:
-            # rules reading ``out`` need its tangents (forward-over-reverse)
-            node.out_tangents = (result._tangents,)
-    return result
-
-
-def _stored_inputs(op, ns, primals: tuple, needed: int | None) -> tuple:
-    """What a node of ``op`` keeps of its inputs, and the in-place checks on them.
-
-    Returns ``(stored primals, saved version checks, dropped)``.  ``needed`` has
-    bit ``i`` set when input ``i`` needs a gradient (``None``: keep and check
-    every input, as for a view).  An input that needs a gradient but whose
-    value no needed rule reads (``Op.reads``; none for ``saves=False``) is not
-    kept: the node stores :data:`~arrayapi_autograd._tape.NOT_KEPT` and its
-    device, and the rules see a stand-in with its edge's shape and dtype
-    (PyTorch's per-formula saving), so the node holds no memory for it.
-    Inputs of at most ``_tape.KEEP_UNREAD_UP_TO`` elements are kept anyway:
-    dropping them saves no memory worth the stand-in's cost per operation.
-    Only the inputs read are checked for in-place changes, whatever their size.
-    """
-    if needed is None:
-        droppable, checked, out_checked = (), None, op.uses_out
-    else:
-        entry = _tape.KEPT.get((id(op), needed))
-        if entry is None or entry[0] is not op:
-            entry = _tape.kept_inputs(op, needed)
-        _, droppable, checked, out_checked = entry
-    dropped = None
-    if droppable:
-        for i in droppable:
-            data = primals[i]._data
-            if math.prod(data.shape) > _tape.KEEP_UNREAD_UP_TO:
-                if dropped is None:
-                    dropped = []
-                    primals = list(primals)
-                primals[i] = _tape.NOT_KEPT
-                device = getattr(data, "device", None)
-                dropped.append((i, device if device is not None else ns._device(data)))
-        primals = tuple(primals)
-    if not op.saves or checked == ():
-        return primals, (), dropped, out_checked
-    labels = _labels(op)
-    if op.sequence:
-        saved = [(p._version, p._version[0], labels[0], p) for p in primals if p is not None]
-    elif checked is None:
-        saved = [(p._version, p._version[0], labels[i], p)
-                 for i, p in enumerate(primals) if p is not None]
-    else:
-        saved = [(p._version, p._version[0], labels[i], p)
-                 for i, p in ((i, primals[i]) for i in checked) if p is not None]
-    return primals, tuple(saved), dropped, out_checked
-
-
-_LABELS: dict = {}
-
-
-def _labels(op) -> tuple:
-    """Per array parameter of ``op``, its label in version-check messages (built once)."""
-    entry = _LABELS.get(id(op))
-    if entry is None or entry[0] is not op:
-        names = op.arrays
-        entry = _LABELS[id(op)] = (op, tuple(f"argument '{n}'" for n in names))
-    return entry[1]
-
-
-_CONSTANTS: dict = {}
-
-
-def _as_constant(ns, p, like):
-    """``p`` as a wrapped array without history (``None`` stays ``None``)."""
-    if p is None or isinstance(p, Array):
-        return p
-    if isinstance(p, _SCALARS):
-        dtype = like.dtype
-        # Non-zero real Python scalars are converted once per namespace, dtype
-        # and device (zeros keep their sign, NaNs and complex numbers are not
-        # cached); the wrapper around the cached 0-d array is always new.
-        key = None
-        if (type(p) is float or type(p) is int) and p != 0:
-            key = (id(ns), type(p), p, dtype, getattr(like, "device", None))
-            try:
-                raw = _CONSTANTS.get(key)
-            except TypeError:  # an unhashable dtype or device: no caching
-                key = raw = None
-            if raw is not None:
-                return Array._from_node(raw, ns, None, 0)
-        if isinstance(p, complex) and not ns._is_complex_dtype(dtype):
-            dtype = None
-        raw = ns._xp.asarray(p, dtype=dtype, device=ns._device(like))
-        # only concrete arrays are cached: under a tracer (jax.jit) the constant belongs
-        # to that trace and must not leak into the next one
-        if key is not None and type(raw) is ns._array_type:
-            if len(_CONSTANTS) > 1024:
-                _CONSTANTS.clear()
-            _CONSTANTS[key] = raw
-        return Array._from_node(raw, ns, None, 0)
-    return Array._from_node(p, ns, None, 0)
-
-
-def _forward_tangents(op, ns, primals, params, results, differentiable, multi):
-    """Forward mode: compute the output tangents for every open level."""
-    levels = set()
-    for p in primals:
-        if isinstance(p, Array) and p._tangents:
-            levels.update(p._tangents)
-    levels &= _tape.state.open_levels  # tangents of closed levels are inert
-    if not levels:
-        return
-    rules = op.jvp
-    for level in sorted(levels):
-        lowered = tuple(_lower(p, level) for p in primals)
-        tangents = tuple(p._tangents.get(level) if isinstance(p, Array) and p._tangents
-                         else None for p in primals)
-        outs = tuple(_lower(r, level) for r in results)
-        out = outs if multi else outs[0]
-        if rules is None:
-            raise _errors.jvp_not_defined(op.name, op.arrays[0])
-        if callable(rules):
-            t_out = rules(ns, tangents, *lowered, out=out, **params)
-        else:
-            t_out = None
-            names = op.arrays
-            for i, t in enumerate(tangents):
-                if t is None:
-                    continue
-                rule = rules.get(names[i])
-                if rule is None:
-                    raise _errors.jvp_not_defined(op.name, names[i])
-                term = rule(ns, t, *lowered, out=out, **params)
-                t_out = term if t_out is None else t_out + term
-        if not multi:
-            t_out = (t_out,)
-        for r, t, diff in zip(results, t_out, differentiable):
-            if t is None or not diff:
-                continue
-            if not isinstance(t, (Array, BatchedArray)):
-                t = ns.asarray(t)
-            if t.shape != r.shape and not _tape.same_shape(t.shape, r.shape):
-                t = ns.broadcast_to(t, r.shape)
-            if t.dtype != r.dtype:
-                t = ns.astype(t, r.dtype)
-            if r._tangents is None:
-                r._tangents = {}
-            r._tangents[level] = t
-
-
-def _lower(p, level):
-    """``p`` seen from inside ``level``: tangents of this and inner levels removed."""
-    if not isinstance(p, Array) or not p._tangents:
-        return p
-    kept = {k: v for k, v in p._tangents.items() if k < level}
-    return Array._from_node(p._data, p._ns, p._node, p._index, p._version, kept or None)
 
 
 # ---------------------------------------------------------------------------
 # Operators, from the elementwise table
 # ---------------------------------------------------------------------------
 
-def _operator_op(name):
-    # every section's records (``matmul`` lives in the linear algebra table)
-    from .ops import BY_NAME
-
-    return BY_NAME[name]
-
-
-_OPERANDS = (Array, BatchedArray, *_SCALARS)
+_OPERANDS = (Value, *_SCALARS)
 
 
 def _binary(name, pyop, reflected=False):
@@ -1023,7 +608,7 @@ def _binary(name, pyop, reflected=False):
     def method(self, other):
         nonlocal op
         if op is None:
-            op = _operator_op(name)
+            op = self._ns._records[name][0]
         if not isinstance(other, _OPERANDS) and not self._ns._is_backend_array(other):
             return _foreign_operand(self._ns, other)
         primals = (other, self) if reflected else (self, other)
@@ -1038,7 +623,7 @@ def _unary(name, pyop):
     def method(self):
         nonlocal op
         if op is None:
-            op = _operator_op(name)
+            op = self._ns._records[name][0]
         return _call(op, pyop, self._ns, (self,), _EMPTY)
 
     return method
@@ -1051,9 +636,9 @@ def _inplace(name, pyop, ipyop):
     def method(self, other):
         nonlocal op
         if op is None:
-            op = _operator_op(name)
+            op = self._ns._records[name][0]
         ns = self._ns
-        if type(other) is BatchedArray:
+        if isinstance(other, Value) and type(other) is not Array:
             raise _errors.batched_into_unbatched()
         tracked = self._is_tracked() or (isinstance(other, Array) and other._is_tracked())
         if tracked and (_tape.state.recording or self._tangents or
@@ -1084,18 +669,6 @@ def _inplace(name, pyop, ipyop):
             return self
         self._data = ipyop(self._data, _unwrap(other, ns))
         self._version[0] += 1
-        return self
-
-    return method
-
-
-def _batched_inplace(pyop):
-    """``b op= y`` on a batched value: the physical array is updated in place."""
-
-    def method(self, other):
-        from . import _batching
-
-        _batching.setitem(self, (...,), pyop(self, other))
         return self
 
     return method
@@ -1138,27 +711,25 @@ _DUNDER = {
     "bitwise_and": "and", "bitwise_or": "or", "bitwise_xor": "xor",
     "bitwise_left_shift": "lshift", "bitwise_right_shift": "rshift",
 }
-for _name, (_pyop, _ipyop) in _BINARY_OPERATORS.items():
-    _d = _DUNDER[_name]
-    for _cls in (Array, BatchedArray):
-        setattr(_cls, f"__{_d}__", _binary(_name, _pyop))
-        setattr(_cls, f"__r{_d}__", _binary(_name, _pyop, reflected=True))
-    setattr(Array, f"__i{_d}__", _inplace(_name, _pyop, _ipyop))
-    setattr(BatchedArray, f"__i{_d}__", _batched_inplace(_pyop))
+COMPARISON_OPERATORS = (("equal", operator.eq, "eq"), ("not_equal", operator.ne, "ne"),
+                        ("less", operator.lt, "lt"), ("less_equal", operator.le, "le"),
+                        ("greater", operator.gt, "gt"), ("greater_equal", operator.ge, "ge"))
+UNARY_OPERATORS = (("negative", operator.neg, "neg"), ("positive", operator.pos, "pos"),
+                   ("abs", operator.abs, "abs"), ("bitwise_invert", operator.invert, "invert"))
 
-for _name, _pyop, _d in (("equal", operator.eq, "eq"), ("not_equal", operator.ne, "ne"),
-                         ("less", operator.lt, "lt"), ("less_equal", operator.le, "le"),
-                         ("greater", operator.gt, "gt"),
-                         ("greater_equal", operator.ge, "ge")):
-    for _cls in (Array, BatchedArray):
-        setattr(_cls, f"__{_d}__", _binary(_name, _pyop))
 
-for _name, _pyop, _d in (("negative", operator.neg, "neg"), ("positive", operator.pos, "pos"),
-                         ("abs", operator.abs, "abs"),
-                         ("bitwise_invert", operator.invert, "invert")):
-    for _cls in (Array, BatchedArray):
-        setattr(_cls, f"__{_d}__", _unary(_name, _pyop))
+def add_operators(cls, inplace) -> None:
+    """Give ``cls`` the standard's operators; ``inplace(name, pyop, ipyop)`` makes ``x op= y``."""
+    for name, (pyop, ipyop) in _BINARY_OPERATORS.items():
+        d = _DUNDER[name]
+        setattr(cls, f"__{d}__", _binary(name, pyop))
+        setattr(cls, f"__r{d}__", _binary(name, pyop, reflected=True))
+        setattr(cls, f"__i{d}__", inplace(name, pyop, ipyop))
+    for name, pyop, d in COMPARISON_OPERATORS:
+        setattr(cls, f"__{d}__", _binary(name, pyop))
+    for name, pyop, d in UNARY_OPERATORS:
+        setattr(cls, f"__{d}__", _unary(name, pyop))
+    cls.__hash__ = None  # arrays compare elementwise, so they are unhashable
 
-Array.__hash__ = None  # arrays compare elementwise, so they are unhashable
-BatchedArray.__hash__ = None
-del _name, _pyop, _ipyop, _d, _cls
+
+add_operators(Array, _inplace)

@@ -2,7 +2,7 @@
 
 The Jacobian transforms push the rows of an identity matrix through the tape.
 Instead of one pass per row, they push all rows at once as one
-:class:`~arrayapi_autograd._array_object.BatchedArray`: an array whose leading
+:class:`BatchedArray`: an array whose leading
 axis runs over the rows, seen by the derivative rules as one row (its logical
 shape).  Each operation a rule applies to it goes through :func:`call`, which
 hands it to the op record's *batching rule* (``Op.batch``): a function that
@@ -31,7 +31,134 @@ from typing import Sequence
 import numpy
 
 from . import _errors, _tape
-from ._array_object import Array, BatchedArray, _call
+from ._array_object import Array, _call, _unwrap_key, add_operators
+from ._tape import Value
+
+class BatchedArray(Value):
+    """A stack of arrays seen as one: the cotangents or tangents of a batched pass.
+
+    ``_physical`` is an :class:`Array` whose leading axis runs over the batch;
+    this object stands for each of its slices, so its ``shape`` is the
+    physical shape without that axis (the *logical* shape).  Every operation
+    on it goes through the op record's batching rule (``Op.batch``, see
+    below), which computes all slices at once on the physical
+    array, or loops over the slices when the record has no rule.  ``_level``
+    orders nested batched passes: an operation meeting several levels is
+    handled by the highest first, the others being plain values to it.
+
+    Only the Jacobian transforms make these (one backward or forward pass
+    with a stack of basis vectors); derivative rules and user-defined rules
+    receive them as cotangents or tangents and compute with them as with
+    arrays.
+    """
+
+    __slots__ = ("_physical", "_level", "_ns")
+    __array_priority__ = 1001
+
+    def __init__(self, physical: Array, level: int):
+        self._physical = physical
+        self._level = level
+        self._ns = physical._ns
+
+    @property
+    def dtype(self):
+        return self._physical.dtype
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self._physical.shape[1:])
+
+    @property
+    def ndim(self) -> int:
+        return self._physical.ndim - 1
+
+    @property
+    def size(self):
+        return math.prod(self.shape)
+
+    @property
+    def device(self):
+        return self._physical.device
+
+    @property
+    def T(self):
+        if self.ndim != 2:
+            raise _errors.transpose_not_2d(self.ndim)
+        return self._ns.permute_dims(self, (1, 0))
+
+    @property
+    def mT(self):
+        return self._ns.matrix_transpose(self)
+
+    def __array_namespace__(self, /, *, api_version=None):
+        return self._ns
+
+    def detach(self) -> "BatchedArray":
+        return BatchedArray(self._physical.detach(), self._level)
+
+    def __getitem__(self, key):
+        ns = self._ns
+        op, forward = ns._records["__getitem__"]
+        return _call(op, forward, ns, (self,), {"key": _unwrap_key(key, ns)})
+
+    def __setitem__(self, key, value) -> None:
+        setitem(self, _unwrap_key(key, self._ns), value)
+
+    # an operation meeting a batched value runs through the op's batching rule
+    _dispatch = staticmethod(lambda op, forward, ns, primals, params:
+                             call(op, forward, ns, primals, params))
+
+    def _without_history(self) -> "BatchedArray":
+        return BatchedArray(self._physical._without_history(), self._level)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise _errors.zero_d_sequence("len()")
+        return self.shape[0]
+
+    def _value_dependent(self, what: str):
+        raise _errors.value_of_batched(what)
+
+    def __bool__(self):
+        self._value_dependent("bool()")
+
+    def __float__(self):
+        self._value_dependent("float()")
+
+    def __int__(self):
+        self._value_dependent("int()")
+
+    def __index__(self):
+        self._value_dependent("operator.index()")
+
+    def __complex__(self):
+        self._value_dependent("complex()")
+
+    def __array__(self, dtype=None, copy=None):
+        self._value_dependent("Conversion to NumPy")
+
+    def __dlpack__(self, *args, **kwargs):
+        self._value_dependent("Export through DLPack")
+
+    def to_device(self, device, /, *, stream=None) -> "BatchedArray":
+        return BatchedArray(self._physical.to_device(device, stream=stream), self._level)
+
+    def __repr__(self) -> str:
+        return f"BatchedArray(level={self._level}, physical={self._physical!r})"
+
+
+def _batched_inplace(name, pyop, ipyop):
+    """``b op= y`` on a batched value: the physical array is updated in place."""
+
+    def method(self, other):
+        setitem(self, (...,), pyop(self, other))
+        return self
+
+    return method
+
+
+add_operators(BatchedArray, _batched_inplace)
+
 
 #: per op name, how many calls were looped over the rows of a batch
 fallbacks: collections.Counter = collections.Counter()
@@ -89,7 +216,7 @@ class Context:
 
 
 def call(op, forward, ns, primals: tuple, params: dict):
-    """Run ``op`` where some primals are batched (called by ``_array_object._call``)."""
+    """Run ``op`` where some primals are batched (called by ``BatchedArray._dispatch``)."""
     level = max(p._level for p in primals if type(p) is BatchedArray)
     unwrapped = []
     batched = []

@@ -42,11 +42,11 @@ import inspect
 from typing import Any, Callable
 
 from . import _errors, _tape
-from ._array_object import Array, BatchedArray, _call
-from ._forward import dual_level, make_dual, unpack_dual
+from ._array_object import Array, _call
+from ._batching import BatchedArray
 from ._op import Op
-from ._pytree import flatten, unflatten
-from .autograd import enable_grad, no_grad
+from ._tape import dual_level, enable_grad, make_dual, no_grad, unpack_dual
+from ._transforms import flatten, unflatten
 
 __all__ = ["custom_vjp", "custom_jvp", "Function", "FunctionCtx", "checkpoint"]
 
@@ -57,7 +57,7 @@ __all__ = ["custom_vjp", "custom_jvp", "Function", "FunctionCtx", "checkpoint"]
 
 def _custom_op(name: str, vjp, jvp) -> Op:
     return Op(name, "floating-point", signature="args, /", arrays=("args",), sequence=True,
-              vjp=vjp, jvp=jvp, uses_out=True)
+              vjp=vjp, jvp=jvp, reads=("args", "out"), user_rules=True)
 
 
 class _Call:

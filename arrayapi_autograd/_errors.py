@@ -548,3 +548,17 @@ def jacobian_dtype(mode: str, what: str, dtype) -> TypeError:
         f"derivative (torch.func and JAX raise too): only floating-point {what}s have a "
         f"Jacobian. Compute in floating point (xp.astype(..., xp.float64))."
     )
+
+
+def permutation_of_0d() -> ValueError:
+    return ValueError(
+        "random.permutation() of a 0-d array: there is no axis to shuffle. Pass an "
+        "integer n for a permutation of arange(n), or an array with at least one axis."
+    )
+
+
+def permutation_argument(value) -> TypeError:
+    return TypeError(
+        f"random.permutation() takes an integer or an array of this namespace, not "
+        f"{type(value).__name__}. Convert it first with xp.asarray(...)."
+    )

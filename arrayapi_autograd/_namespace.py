@@ -20,10 +20,13 @@ import types
 from typing import Any
 
 import array_api_compat
+import numpy as np
 
-from . import _errors
+from . import _errors, ops
 from ._array_object import Array, _call
-from ._op import make_function
+from ._op import make_function, make_raw_function
+
+_SCALARS = (int, float, complex, bool)
 
 _LOCK = threading.RLock()
 _CACHE: dict[int, "Namespace"] = {}
@@ -144,9 +147,12 @@ class Namespace(types.ModuleType):
         self.__array_namespace_info__ = xp.__array_namespace_info__
         self.Array = Array
         self._functions: dict[str, Any] = {}
+        # per op record name: (record, forward bound to the backend), what the array
+        # object's operators and indexing run
+        self._records: dict[str, tuple] = {}
+        self._constants: dict = {}
         self._bind_tables()
-        from ._random import RandomNamespace
-
+        self._raw = RawNamespace(self) if _writable_in_place(xp) else None
         self.random = RandomNamespace(self)
 
     def __repr__(self) -> str:
@@ -158,8 +164,6 @@ class Namespace(types.ModuleType):
     # --- binding --------------------------------------------------------------
 
     def _bind_tables(self) -> None:
-        from . import ops
-
         xp = self._xp
         extensions: dict[str, types.ModuleType] = {}
         for op in ops.ALL_OPS:
@@ -181,6 +185,7 @@ class Namespace(types.ModuleType):
                 else:
                     forward = _bound_forward(op.forward, xp)
                 function = make_function(op, forward, self, _call)
+                self._records[op.name] = (op, forward)
             self._functions[op.name] = function
             if short.startswith("_"):
                 # private records (_scatter_add, _to_device) are reached through
@@ -221,6 +226,37 @@ class Namespace(types.ModuleType):
             result = bool(self._xp.isdtype(dtype, "complex floating"))
             self._complex_cache[dtype] = result
         return result
+
+    def _constant(self, p, like):
+        """A backend array for a constant input ``p`` of a rule: a Python scalar takes
+        ``like``'s dtype and device (as the standard's promotion gives it), a backend
+        array stays as it is.
+
+        Non-zero real Python scalars are converted once per dtype and device
+        (zeros keep their sign, NaNs and complex numbers are not cached).
+        """
+        if not isinstance(p, _SCALARS):
+            return p
+        dtype = like.dtype
+        key = None
+        if (type(p) is float or type(p) is int) and p != 0:
+            key = (type(p), p, dtype, getattr(like, "device", None))
+            try:
+                raw = self._constants.get(key)
+            except TypeError:  # an unhashable dtype or device: no caching
+                key = raw = None
+            if raw is not None:
+                return raw
+        if isinstance(p, complex) and not self._is_complex_dtype(dtype):
+            dtype = None
+        raw = self._xp.asarray(p, dtype=dtype, device=self._device(like))
+        # only concrete arrays are cached: under a tracer (jax.jit) the constant belongs
+        # to that trace and must not leak into the next one
+        if key is not None and type(raw) is self._array_type:
+            if len(self._constants) > 1024:
+                self._constants.clear()
+            self._constants[key] = raw
+        return raw
 
     def _as_array(self, raw):
         """A backend array for ``raw`` (NumPy returns scalars for 0-d results)."""
@@ -311,6 +347,243 @@ class Namespace(types.ModuleType):
 
     def _to_device(self, array, device, stream):
         return self._functions["_to_device"](array, device, stream=stream)
+
+
+class RawNamespace(types.ModuleType):
+    """The namespace's functions on the backend's own arrays, without recording.
+
+    A backward that records nothing (no ``create_graph``, no open forward-mode
+    level) runs the derivative rules with this namespace and backend arrays:
+    the same functions, standard signatures and forwards as the
+    differentiable namespace, minus the wrapping.  Private helpers
+    (``_is_complex_dtype``, ``_xp``...) are the differentiable namespace's.
+    """
+
+    def __init__(self, ns):
+        super().__init__(f"{ns.__name__}._raw", RawNamespace.__doc__)
+        self._wrapped = ns
+        self._raw = self
+        self._functions: dict[str, Any] = {}
+        xp = ns._xp
+        for name in _DTYPE_NAMES + _CONSTANTS:
+            if hasattr(ns, name):
+                setattr(self, name, getattr(ns, name))
+        extensions: dict[str, types.ModuleType] = {}
+        for name, bound in ns._functions.items():
+            record = ns._records.get(name)
+            prefix, _, short = name.rpartition(".")
+            if record is None:  # built by the record's bind: the backend's own function
+                function = getattr(getattr(xp, prefix) if prefix else xp, short, None)
+                if function is None:
+                    continue
+            else:
+                function = make_raw_function(*record, bound.__module__)
+            self._functions[name] = function
+            if short.startswith("_"):
+                continue
+            if prefix:
+                module = extensions.get(prefix)
+                if module is None:
+                    module = extensions[prefix] = types.ModuleType(f"{self.__name__}.{prefix}")
+                    setattr(self, prefix, module)
+                setattr(module, short, function)
+            else:
+                setattr(self, short, function)
+        linalg = extensions.get("linalg")
+        if linalg is not None:
+            for name in ops.linalg.MAIN_NAMESPACE_ALIASES:
+                if name in self._functions and hasattr(xp.linalg, name):
+                    setattr(linalg, name, self._functions[name])
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            return getattr(self._wrapped, name)
+        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+
+    def _function(self, name: str):
+        return self._functions[name]
+
+    def _to_device(self, array, device, stream):
+        return self._functions["_to_device"](array, device, stream=stream)
+
+    def _wrap(self, out, version=None):
+        return out
+
+
+def _writable_in_place(xp) -> bool:
+    """Whether the backend's arrays take item assignment (rules write into copies).
+
+    JAX's arrays are immutable: its rules always run on wrapped arrays, whose
+    ``__setitem__`` uses ``.at[...].set``.
+    """
+    probe = xp.zeros((1,))
+    try:
+        probe[0] = 1.0
+    except (TypeError, ValueError, NotImplementedError):
+        return False
+    return True
+
+
+class RandomNamespace(types.ModuleType):
+    """``ns.random``: seeded pseudo-random arrays from the backend's own generator.
+
+    Not part of the array API standard (the one extra the design allows).
+    Each namespace owns one generator of its backend (NumPy's
+    ``default_rng``, PyTorch's ``torch.Generator``, CuPy's ``default_rng``);
+    backends without one draw from NumPy and convert with ``asarray``.
+    Results never require a gradient; call ``attach_grad()`` on them.
+    Offers ``seed``, ``normal``, ``uniform``, ``integers`` and ``permutation``.
+    """
+
+    _PUBLIC = ("seed", "normal", "uniform", "integers", "permutation")
+
+    def __init__(self, ns):
+        super().__init__(f"{ns.__name__}.random", RandomNamespace.__doc__)
+        self._ns = ns
+        self.seed(None)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._PUBLIC))
+
+    def seed(self, seed=None) -> None:
+        """Re-seed this namespace's generator (``None``: fresh entropy)."""
+        xp = self._ns._xp
+        if array_api_compat.is_torch_namespace(xp):
+            import torch
+
+            self._torch = torch.Generator()
+            if seed is None:
+                self._torch.seed()
+            else:
+                self._torch.manual_seed(int(seed))
+            self._numpy = None
+        elif array_api_compat.is_cupy_namespace(xp):
+            import cupy
+
+            self._numpy = cupy.random.default_rng(seed)
+            self._torch = None
+        else:
+            self._numpy = np.random.default_rng(seed)
+            self._torch = None
+
+    def _get_state(self):
+        """The generator's state (``checkpoint`` replays it when it recomputes)."""
+        if self._torch is not None:
+            return self._torch.get_state()
+        bit_generator = getattr(self._numpy, "bit_generator", None)
+        return None if bit_generator is None else bit_generator.state
+
+    def _set_state(self, state) -> None:
+        if state is None:
+            return
+        if self._torch is not None:
+            self._torch.set_state(state)
+        else:
+            self._numpy.bit_generator.state = state
+
+    def _shape(self, size):
+        if size is None:
+            return ()
+        if isinstance(size, int):
+            return (size,)
+        return tuple(size)
+
+    def _finish(self, raw, dtype, device):
+        ns = self._ns
+        xp = ns._xp
+        if dtype is None:
+            dtype = ns.__array_namespace_info__().default_dtypes(device=device)["real floating"]
+        return ns._wrap(xp.asarray(raw, dtype=dtype, device=device))
+
+    def normal(self, loc=0.0, scale=1.0, size=None, *, dtype=None, device=None):
+        """Samples of N(loc, scale**2) of shape ``size`` (``None``: a 0-d array).
+
+        Parameters
+        ----------
+        loc, scale : float
+            Mean and standard deviation.
+        size : int or tuple of int, optional
+        dtype : real floating dtype, optional
+            Default: the backend's default real floating dtype.
+        """
+        shape = self._shape(size)
+        if self._torch is not None:
+            import torch
+
+            raw = torch.randn(shape, generator=self._torch, dtype=torch.float64) * scale + loc
+        else:
+            raw = self._numpy.normal(loc, scale, shape)
+        return self._finish(raw, dtype, device)
+
+    def uniform(self, low=0.0, high=1.0, size=None, *, dtype=None, device=None):
+        """Samples of U[low, high) of shape ``size`` (``None``: a 0-d array)."""
+        shape = self._shape(size)
+        if self._torch is not None:
+            import torch
+
+            raw = torch.rand(shape, generator=self._torch, dtype=torch.float64) * (high - low) + low
+        else:
+            raw = self._numpy.uniform(low, high, shape)
+        return self._finish(raw, dtype, device)
+
+    def integers(self, low, high=None, size=None, *, dtype=None, device=None):
+        """Integers drawn uniformly from [low, high) (from [0, low) if ``high`` is None)."""
+        if high is None:
+            low, high = 0, low
+        shape = self._shape(size)
+        if self._torch is not None:
+            import torch
+
+            raw = torch.randint(low, high, shape, generator=self._torch)
+        else:
+            raw = self._numpy.integers(low, high, shape)
+        ns = self._ns
+        if dtype is None:
+            dtype = ns.__array_namespace_info__().default_dtypes(device=device)["integral"]
+        return ns._wrap(ns._xp.asarray(raw, dtype=dtype, device=device))
+
+    def permutation(self, x, *, device=None):
+        """A random permutation: of ``arange(x)`` for an integer ``x``, else of ``x``'s
+        first axis (a shuffled copy, differentiable through the indexing).
+
+        Parameters
+        ----------
+        x : int or Array
+            The length of the permutation, or the array to shuffle along axis 0.
+
+        Returns
+        -------
+        Array
+            ``int``: a 1-D array of the default integer dtype.  ``Array``: ``x``
+            with its rows in random order (``x[perm]``).
+
+        Raises
+        ------
+        TypeError
+            ``x`` is neither an integer nor an array of this namespace.
+        ValueError
+            ``x`` is a 0-d array (no axis to shuffle).
+        """
+        ns = self._ns
+        if isinstance(x, int) and not isinstance(x, bool):
+            n = x
+        elif isinstance(x, ns.Array) and x._ns is ns:
+            if x.ndim == 0:
+                raise _errors.permutation_of_0d()
+            n = x.shape[0]
+        else:
+            raise _errors.permutation_argument(x)
+        if self._torch is not None:
+            import torch
+
+            raw = torch.randperm(n, generator=self._torch)
+        else:
+            raw = self._numpy.permutation(n)
+        if isinstance(x, int):
+            dtype = ns.__array_namespace_info__().default_dtypes(device=device)["integral"]
+            return ns._wrap(ns._xp.asarray(raw, dtype=dtype, device=device))
+        indices = ns._xp.asarray(raw, device=ns._device(x._data))
+        return ns.take(x, ns._wrap(indices), axis=0)
 
 
 def _register_jax_pytree() -> None:

@@ -28,6 +28,7 @@ Complex numbers follow PyTorch: the VJP multiplies the cotangent by the
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -56,11 +57,6 @@ class Op:
         true means "not differentiable in any argument" is an error at backward.
     differentiable : bool
         ``False`` for ops never recorded (comparisons, ``argmax``...).
-    saves : bool
-        The rules read the primal inputs' values, so in-place changes to them
-        before the backward must raise.
-    uses_out : bool
-        The rules read the primal output (``out``); it is saved.
     view : bool or callable
         The backend may return a view of the input: the output shares the
         input's version counter so that mutating either is detected.  A
@@ -72,13 +68,19 @@ class Op:
         zeros) for outputs that got no cotangent, so it can skip their terms
         (``eigh`` with only its eigenvalues used has a finite gradient at
         repeated eigenvalues, as in PyTorch).
-    reads : mapping, optional
-        Per differentiable parameter, the array parameters whose *values* its
-        VJP rule reads (``multiply``: ``{"x1": ("x2",), "x2": ("x1",)}``).  A
-        node keeps only the inputs that the rules of the inputs needing a
-        gradient read (the others stand in by shape, dtype and device), and
-        checks only those against in-place changes, as PyTorch saves per
-        formula.  ``None`` (with ``saves``): every input is kept.
+    reads : None, tuple or mapping
+        What the VJP rules read, the one declaration from which a node's
+        storage follows (PyTorch saves per formula).  ``None``: every array
+        parameter (not the output).  A tuple: the names every rule reads
+        (``()`` for linear ops, ``("out",)`` for ``exp``).  A mapping: per
+        differentiable parameter, the names its rule reads (``multiply``:
+        ``{"x1": ("x2",), "x2": ("x1",)}``).  ``"out"`` means the primal
+        output, which is then saved.  A node keeps only the inputs that the
+        rules of the inputs needing a gradient read (the others stand in by
+        shape and dtype), and checks only those against in-place changes.
+    user_rules : bool
+        The rules call user code (custom rules), which computes with wrapped
+        arrays: a backward that records nothing still runs them wrapped.
     batch : callable, optional
         The batching rule (``_batching.py``): how to run the op on a stack of
         arrays at once, as the Jacobian transforms do with their batched
@@ -97,19 +99,39 @@ class Op:
     vjp: Mapping[str, Callable] | Callable | None = None
     jvp: Mapping[str, Callable] | Callable | None = None
     differentiable: bool = True
-    saves: bool = True
-    uses_out: bool = False
     view: bool | Callable = False
     sequence: bool = False
     bind: Callable | None = None
     sparse_cotangents: bool = False
-    reads: Mapping[str, tuple] | None = None
+    reads: Mapping[str, tuple] | tuple | None = None
     batch: Callable | None = None
+    user_rules: bool = False
     doc: str = field(default="", compare=False)
+    # per mask of the inputs needing a gradient, what a node keeps (``_tape.kept_inputs``)
+    kept: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def short_name(self) -> str:
         return self.name.rpartition(".")[2]
+
+    def reads_of(self, param: str) -> tuple:
+        """The names (array parameters, ``"out"``) that ``param``'s VJP rule reads."""
+        reads = self.reads
+        if reads is None:
+            return self.arrays
+        if isinstance(reads, tuple):
+            return reads
+        return reads.get(param, self.arrays)
+
+    @functools.cached_property
+    def reads_out(self) -> bool:
+        """Whether a VJP rule reads the primal output (then nodes save it)."""
+        reads = self.reads
+        if reads is None:
+            return False
+        if isinstance(reads, tuple):
+            return "out" in reads
+        return any("out" in names for names in reads.values())
 
 
 def conj(ns, a):
@@ -145,8 +167,7 @@ def _binary_rules(d):
     return vjp, jvp
 
 
-def elementwise(name: str, dtypes: str, d, *, uses_out: bool = False, doc: str = "",
-                **kwargs) -> Op:
+def elementwise(name: str, dtypes: str, d, *, doc: str = "", **kwargs) -> Op:
     """An elementwise op given by its local derivative.
 
     Parameters
@@ -157,8 +178,8 @@ def elementwise(name: str, dtypes: str, d, *, uses_out: bool = False, doc: str =
         ``d_i(ns, x1, x2, out)`` the partial derivatives (a parameter left out
         is not differentiable).  Both the VJP (``ct * conj(d)``) and the JVP
         (``t * d``) follow from it, as in PyTorch's ``auto_element_wise``.
-    uses_out : bool
-        ``d`` reads ``out`` (e.g. ``exp``), which is then saved.
+    reads : optional
+        What ``d`` reads (see :class:`Op`); default: the array arguments.
     """
     if callable(d):
         vjp, jvp = _unary_rules(d)
@@ -168,7 +189,7 @@ def elementwise(name: str, dtypes: str, d, *, uses_out: bool = False, doc: str =
         signature, arrays = "x1, x2, /", ("x1", "x2")
     kwargs.setdefault("signature", signature)
     kwargs.setdefault("arrays", arrays)
-    return Op(name, dtypes, vjp=vjp, jvp=jvp, uses_out=uses_out, doc=doc, **kwargs)
+    return Op(name, dtypes, vjp=vjp, jvp=jvp, doc=doc, **kwargs)
 
 
 def zero_derivative(name: str, dtypes: str, *, binary: bool = False, doc: str = "",
@@ -183,8 +204,7 @@ def zero_derivative(name: str, dtypes: str, *, binary: bool = False, doc: str = 
 
     arrays = ("x1", "x2") if binary else ("x",)
     kwargs.setdefault("signature", "x1, x2, /" if binary else "x, /")
-    return Op(name, dtypes, arrays=arrays, vjp=vjp, jvp=jvp, saves=False, uses_out=True,
-              doc=doc, **kwargs)
+    return Op(name, dtypes, arrays=arrays, vjp=vjp, jvp=jvp, reads=(), doc=doc, **kwargs)
 
 
 def linear(name: str, dtypes: str, vjp, *, signature: str = "x, /",
@@ -211,20 +231,48 @@ def linear(name: str, dtypes: str, vjp, *, signature: str = "x, /",
         return function(*filled, *leading, **keywords)
 
     return Op(name, dtypes, signature=signature, arrays=arrays, vjp=vjp, jvp=jvp,
-              saves=False, doc=doc, **kwargs)
+              reads=(), doc=doc, **kwargs)
+
+
+def bilinear(name: str, dtypes: str, vjp, *, signature: str = "x1, x2, /", doc: str = "",
+             **kwargs) -> Op:
+    """An op linear in each of its two arrays (``multiply``, ``matmul``, ``tensordot``...).
+
+    Only the VJP (the transposes) is written.  Each rule reads the other
+    operand only, and the JVP is the op itself applied to one tangent and
+    the other primal: ``f(t1, x2) + f(x1, t2)`` (the product rule).
+    """
+
+    def jvp(ns, tangents, x1, x2, out, **params):
+        function = ns._function(name)
+        t1, t2 = tangents
+        total = None if t1 is None else function(t1, x2, **params)
+        if t2 is not None:
+            term = function(x1, t2, **params)
+            total = term if total is None else total + term
+        return total
+
+    return Op(name, dtypes, signature=signature, arrays=("x1", "x2"), vjp=vjp, jvp=jvp,
+              reads={"x1": ("x2",), "x2": ("x1",)}, doc=doc, **kwargs)
 
 
 def nondifferentiable(name: str, dtypes: str = "numeric", *, signature: str = "x, /",
                       arrays: tuple = ("x",), doc: str = "", **kwargs) -> Op:
     """An op whose outputs carry no derivative: never recorded (comparisons, ``argmax``)."""
     return Op(name, dtypes, signature=signature, arrays=arrays, differentiable=False,
-              saves=False, doc=doc, **kwargs)
+              reads=(), doc=doc, **kwargs)
+
+
+def nondifferentiable_binary(name: str, dtypes: str, *, doc: str = "", **kwargs) -> Op:
+    """A binary op whose output carries no derivative: comparisons, logical, bitwise."""
+    return nondifferentiable(name, dtypes, signature="x1, x2, /", arrays=("x1", "x2"),
+                             doc=doc, **kwargs)
 
 
 def creation(name: str, signature: str, *, arrays: tuple = (), doc: str = "", **kwargs) -> Op:
     """A creation function: makes a new array, nothing to differentiate."""
     return Op(name, "any", signature=signature, arrays=arrays, differentiable=False,
-              saves=False, doc=doc, **kwargs)
+              reads=(), doc=doc, **kwargs)
 
 
 # ---------------------------------------------------------------------------
@@ -283,6 +331,39 @@ def make_function(op: Op, forward: Callable, ns, call: Callable) -> Callable:
     function.__qualname__ = short
     function.__module__ = ns.__name__
     function.__doc__ = op.doc or f"{op.name} (array API standard), differentiable."
+    return function
+
+
+_RAW_TEMPLATE = """\
+def {name}({signature}):
+    return _forward(*{primals}, **{params})
+"""
+
+
+def make_raw_function(op: Op, forward: Callable, module: str) -> Callable:
+    """``ns._raw.<name>`` for ``op``: ``forward`` on backend arrays, nothing recorded.
+
+    The standard's signature, as :func:`make_function` builds it; the backend's
+    own function when the record has no forward of its own.
+    """
+    params = parameters(op.signature)
+    positional_only = [p.name for p in params if p.name not in op.arrays
+                       and p.kind is inspect.Parameter.POSITIONAL_ONLY]
+    if op.forward is None and not positional_only:
+        return forward
+    if positional_only:
+        forward = _positional_adapter(forward, positional_only)
+    primals = f"tuple({op.arrays[0]})" if op.sequence else \
+        "(" + "".join(f"{a}, " for a in op.arrays) + ")"
+    others = [p.name for p in params if p.name not in op.arrays]
+    params_src = "{" + ", ".join(f"{n!r}: {n}" for n in others) + "}"
+    short = op.short_name
+    source = _RAW_TEMPLATE.format(name=short, signature=op.signature, primals=primals,
+                                  params=params_src)
+    scope = {"_forward": forward}
+    exec(compile(source, f"<arrayapi_autograd raw {op.name}>", "exec"), scope)
+    function = scope[short]
+    function.__module__ = module
     return function
 
 

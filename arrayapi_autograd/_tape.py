@@ -1,39 +1,69 @@
-"""The tape: recording state, graph nodes and the reverse-mode engine.
+"""The tape: recording state, the recorder, graph nodes, forward mode and the reverse sweep.
 
-Every recorded operation becomes a :class:`Node` that keeps what its VJP needs:
-the op record, its parameters, the primal inputs, the primal outputs (only when
-the rule reads them) and one *edge* per input, which points at the node (or
-:class:`Leaf`) that produced that input.  Nodes get increasing sequence numbers
-as they are recorded, so the reverse sweep in :func:`backward` simply processes
-the reachable nodes in decreasing sequence order (the order PyTorch's engine
-uses within one device): by then every consumer of a node has already added
-its cotangent.
+This is the floor above the op records (``_op.py``) and below the array object:
+it never imports the array module.  Arrays reach it as :class:`Value` instances
+(the common base of the array object and of the batching module's stacked
+values) and it builds new arrays with the constructor its caller hands it
+(``ns.Array``, or the type of an array it already holds).
 
-The bookkeeping every rule would otherwise repeat lives here, once:
+Recording
+    :func:`record_one` and :func:`record` turn one operation on arrays that
+    need a gradient into a :class:`Node` that keeps what its VJP needs: the op
+    record, its parameters, the primal inputs its rules read (``Op.reads``;
+    the others are not kept, as PyTorch saves per formula), the primal outputs
+    when a rule reads them, and one *edge* per input, pointing at the node (or
+    :class:`Leaf`) that produced it.  Nodes get increasing sequence numbers, so
+    the reverse sweep processes the reachable nodes in decreasing sequence
+    order (the order PyTorch's engine uses within one device).
 
-* cotangents of broadcast inputs are summed back to the input's shape,
-* cotangents are cast to the input's dtype (the real part for a real input of
-  a complex result, as PyTorch does),
-* inputs that need no gradient are skipped (their edge is ``None``),
-* saved arrays are checked against in-place modification (version counters),
-* saved values are released after a backward that does not retain the graph.
+Forward mode
+    An array carries ``_tangents``, a dict from *level* to tangent, one level per
+    open ``jvp``.  Each op's JVP rule turns input tangents into the output
+    tangent as the op runs (:func:`forward_tangents`).  A rule computing the
+    tangent of level ``L`` sees its inputs without the tangents of ``L`` and of
+    inner levels, which prevents perturbation confusion (Siskind and
+    Pearlmutter, 2005).
 
-Derivative rules compute with the differentiable namespace ``ns``; the engine
-runs them with recording switched on exactly when ``create_graph=True``, which
-is how higher derivatives are obtained.
+The reverse sweep
+    :func:`backward` does the bookkeeping every rule would otherwise repeat:
+    cotangents of broadcast inputs are summed back to the input's shape and
+    cast to its dtype (:func:`fit_cotangent`), inputs that need no gradient are
+    skipped, saved arrays are checked against in-place changes (version
+    counters), and saved values are released after a backward that does not
+    retain the graph.  A backward that records nothing (no ``create_graph``,
+    no open forward-mode level, no batched cotangent) runs the rules on the
+    backend's own arrays through ``ns._raw``, the namespace's functions without
+    the wrapping; otherwise the rules compute with the differentiable
+    namespace, so that the backward is itself recorded (higher derivatives).
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import math
 import threading
+import weakref
 from typing import Any, Sequence
 
 from . import _errors
-from . import _array_object as _ao
 
+
+class Value:
+    """Base of everything the tape treats as a differentiable value.
+
+    The array object (``Array``) and the batching module's stacked values
+    (``BatchedArray``) derive from it, so the tape recognises them without
+    importing either.
+    """
+
+    __slots__ = ()
+
+
+# ---------------------------------------------------------------------------
+# Recording state
+# ---------------------------------------------------------------------------
 
 class _State(threading.local):
     """Recording state, one per thread (PyTorch's grad mode is thread-local too).
@@ -49,11 +79,48 @@ class _State(threading.local):
 
 
 state = _State()
-# forward-mode level numbers, never reused (an inner level is always higher)
+# forward-mode and batching level numbers, never reused (an inner level is always higher)
 levels = itertools.count(1)
 
 _sequence = itertools.count()
 
+
+class RecordingScope(contextlib.ContextDecorator):
+    """Context manager (and decorator) that sets recording on or off, then restores it."""
+
+    def __init__(self, recording: bool):
+        self._recording = recording
+        self._previous: list[bool] = []
+
+    def __enter__(self):
+        self._previous.append(state.recording)
+        state.recording = self._recording
+        return self
+
+    def __exit__(self, *exc_info):
+        state.recording = self._previous.pop()
+        return False
+
+
+def no_grad(func=None):
+    """Do not record operations in this scope (PyTorch's ``torch.no_grad``).
+
+    A context manager, or a decorator with or without parentheses
+    (``@no_grad()`` and ``@no_grad``).
+    """
+    scope = RecordingScope(False)
+    return scope(func) if callable(func) else scope
+
+
+def enable_grad(func=None):
+    """Record operations in this scope (PyTorch's ``torch.enable_grad``); like :func:`no_grad`."""
+    scope = RecordingScope(True)
+    return scope(func) if callable(func) else scope
+
+
+# ---------------------------------------------------------------------------
+# Graph nodes
+# ---------------------------------------------------------------------------
 
 class Leaf:
     """Gradient accumulator of a leaf array that requires a gradient.
@@ -74,6 +141,17 @@ class Leaf:
         self.hooks = None
 
 
+#: what a node stores in place of an input whose value no needed rule reads
+class _NotKept:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<not kept>"
+
+
+NOT_KEPT = _NotKept()
+
+
 class Node:
     """One recorded operation.
 
@@ -84,7 +162,8 @@ class Node:
     ns : Namespace
         The differentiable namespace the rules compute with.
     primals : tuple
-        The inputs as passed (wrapped arrays, backend arrays or scalars).
+        The inputs as passed (wrapped arrays, backend arrays or Python
+        scalars); :data:`NOT_KEPT` for those whose values no needed rule reads.
     params : dict
         Non-array parameters (``axis``, ``keepdims``...).
     edges : tuple
@@ -92,15 +171,21 @@ class Node:
         leaf that produced the input, which of its outputs it is, and the
         shape and dtype its cotangent must have.
     out : tuple or None
-        Raw primal outputs, kept only when the rule reads ``out``.
+        Backend primal outputs, kept only when a rule reads ``out``.
+    n_out : int
+        Number of outputs; ``multi`` says whether the op returned a sequence.
     saved : tuple
-        ``(version_cell, version, label, array)`` for every saved array that
-        must not have been modified in place before the backward.
+        ``(position, version_cell, version)`` for every kept array that must
+        not change in place before the backward (position ``-1``: an output).
+    hooks, out_tangents, out_meta, view_version
+        Rarely set: hooks per output index, forward-mode tangents of the saved
+        outputs (forward-over-reverse), ``(shape, dtype)`` per output of a
+        multi-output op, and for a view the version of its base when taken.
     """
 
     __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "n_out",
                  "multi", "saved", "hooks", "out_tangents", "out_meta", "view_version",
-                 "dropped", "__weakref__")
+                 "__weakref__")
 
     def __init__(self, op, ns, primals, params, edges, out, n_out, saved):
         self.op = op
@@ -111,16 +196,12 @@ class Node:
         self.edges = edges
         self.out = out
         self.n_out = n_out
-        self.multi = n_out != 1
+        self.multi = False
         self.saved = saved
         self.hooks = None
-        # forward-mode tangents of the saved outputs, so that a rule reading
-        # ``out`` under an open jvp level (forward-over-reverse) sees them
         self.out_tangents = None
         self.out_meta = None
         self.view_version = None
-        # ((position, device), ...) of the inputs not kept (Op.reads), or None
-        self.dropped = None
 
     def __repr__(self):
         return f"<Node {self.op.name} #{self.seq}>"
@@ -132,38 +213,88 @@ class Node:
         self.out_tangents = None
         self.saved = ()
 
-    def vjp(self, cts: list) -> list:
+    def check_versions(self) -> None:
+        """Raise if a kept array was changed in place after it was recorded."""
+        primals = self.primals
+        for position, cell, version in self.saved:
+            if position < 0:
+                array, label = None, "its output"
+                if cell[0] == version:
+                    continue
+                now = cell[0]
+            else:
+                array = primals[position]
+                # an in-place update either bumps the buffer's shared counter, or
+                # (recorded functionally) gives the array a new buffer and counter
+                if cell[0] == version and array._version is cell:
+                    continue
+                now = array._version[0]
+                name = self.op.arrays[0] if self.op.sequence else self.op.arrays[position]
+                label = f"argument '{name}'"
+            raise _errors.version_changed(self.op.name, label, array, version, now)
+
+    def arguments(self, raw: bool, like) -> list:
+        """The primal inputs as the rules see them, in backend (``raw``) or wrapped form.
+
+        Inputs not kept become :class:`ValueNotSaved` stand-ins; Python scalars
+        and backend arrays passed as constants become arrays of ``like``'s
+        dtype (the output's, as the standard's promotion gives a scalar).
+        """
+        ns = self.ns
+        edges = self.edges
+        args = list(self.primals)
+        for i, p in enumerate(args):
+            if isinstance(p, Value):
+                if raw:
+                    args[i] = p._data
+            elif p is NOT_KEPT:
+                edge = edges[i]
+                args[i] = ValueNotSaved(edge[2], edge[3], like, ns, self.op, i)
+            elif p is not None:
+                constant = ns._constant(p, _backend_array(like))
+                args[i] = constant if raw else ns.Array._from_node(constant, ns, None, 0)
+        return args
+
+    def output(self, raw: bool):
+        """The primal output(s): backend arrays, or wrapped arrays keeping this node's history."""
+        out = self.out
+        if out is None:
+            return OUTPUT_NOT_SAVED
+        if raw:
+            return out if self.multi else out[0]
+        new = self.ns.Array._from_node
+        tangents = self.out_tangents or (None,) * len(out)
+        results = tuple(new(o, self.ns, self, i, None, t)
+                        for i, (o, t) in enumerate(zip(out, tangents)))
+        return results if self.multi else results[0]
+
+    def vjp(self, cts: list, raw: bool) -> list:
         """Cotangents for each input (``None`` where no gradient is needed).
 
         ``cts`` holds one cotangent per output, ``None`` for outputs that
-        received none.
+        received none; backend arrays when ``raw``, wrapped arrays otherwise.
         """
         op = self.op
-        ns = self.ns
-        primals = self.primals
-        if primals is None:
+        if self.primals is None:
             raise _errors.freed_graph(op.name)
-        for cell, version, label, array in self.saved:
-            # an in-place update either bumps the buffer's shared counter, or (recorded
-            # functionally) gives the array a new buffer and a new counter
-            if cell[0] != version or (array is not None and array._version is not cell):
-                now = cell[0] if array is None else array._version[0]
-                raise _errors.version_changed(op.name, label, array, version, now)
-        if self.dropped:
-            # the inputs not kept stand in by the shape and dtype of their edge
-            primals = list(primals)
-            edges = self.edges
-            for i, device in self.dropped:
-                edge = edges[i]
-                primals[i] = ValueNotSaved(edge[2], edge[3], device, op, i)
-        out = self._unpack_out()
+        if raw and op.user_rules:
+            # user-written rules compute with wrapped arrays: wrap, run, unwrap
+            wrap = self.ns._wrap
+            results = self.vjp([None if c is None else wrap(c) for c in cts], False)
+            return [r._data if isinstance(r, Value) else r for r in results]
+        if self.saved:
+            self.check_versions()
+        ns = self.ns._raw if raw else self.ns
+        like = cts[0] if not self.multi else next(c for c in cts if c is not None)
+        primals = self.arguments(raw, like)
+        out = self.output(raw)
         if not self.multi:
             ct = cts[0]
         elif op.sparse_cotangents:
             ct = tuple(cts)
         else:
             # outputs that received no cotangent get zeros of their shape and dtype
-            device = next(c for c in cts if c is not None).device
+            device = self.ns._device(_backend_array(like))
             ct = tuple(c if c is not None else ns.zeros(shape, dtype=dtype, device=device)
                        for c, (shape, dtype) in zip(cts, self.out_meta))
         params = self.params
@@ -173,8 +304,8 @@ class Node:
             needed = tuple(e is not None for e in edges)
             results = list(rules(ns, ct, *primals, out=out, needed=needed, **params))
         else:
-            results = []
             names = op.arrays
+            results = []
             for i, edge in enumerate(edges):
                 if edge is None:
                     results.append(None)
@@ -191,20 +322,13 @@ class Node:
                 results[i] = fit_cotangent(ns, r, edge[2], edge[3], op)
         return results
 
-    def _unpack_out(self):
-        """The primal output(s) as wrapped arrays that keep this node's history."""
-        if self.out is None:
-            return OUTPUT_NOT_SAVED
-        if not self.multi:
-            return _ao.Array._from_node(self.out[0], self.ns, self, 0, None,
-                                        self.out_tangents[0] if self.out_tangents else None)
-        return self._unpack_all_outputs()
 
-    def _unpack_all_outputs(self):
-        out = self.out
-        tangents = self.out_tangents or (None,) * len(out)
-        return tuple(_ao.Array._from_node(o, self.ns, self, i, None, t)
-                     for i, (o, t) in enumerate(zip(out, tangents)))
+def _backend_array(value):
+    """The backend array of a wrapped array (of one row's worth of a batched value)."""
+    while isinstance(value, Value):
+        physical = getattr(value, "_physical", None)
+        value = value._data if physical is None else physical
+    return value
 
 
 class ValueNotSaved:
@@ -214,17 +338,22 @@ class ValueNotSaved:
     read to shape their results) but not its values, which the node does not
     keep (``Op.reads``).  Any other use raises, naming the op: a rule that reads
     a value its record declares unread is a bug of the table, never a silently
-    wrong gradient.
+    wrong gradient.  The device is the cotangent's, looked up only when asked.
     """
 
-    __slots__ = ("shape", "dtype", "device", "_op", "_position")
+    __slots__ = ("shape", "dtype", "_like", "_ns", "_op", "_position")
 
-    def __init__(self, shape, dtype, device, op, position: int):
+    def __init__(self, shape, dtype, like, ns, op, position: int):
         self.shape = shape
         self.dtype = dtype
-        self.device = device
+        self._like = like
+        self._ns = ns
         self._op = op
         self._position = position
+
+    @property
+    def device(self):
+        return self._ns._device(_backend_array(self._like))
 
     @property
     def ndim(self) -> int:
@@ -252,75 +381,55 @@ class ValueNotSaved:
         raise self._error()
 
 
-# per (op, which inputs need a gradient): which inputs a node keeps
-KEPT: dict = {}
-
-
-def kept_inputs(op, needed: int) -> tuple:
-    """What a node of ``op`` keeps when bit ``i`` of ``needed`` says input ``i`` needs a
-    gradient: ``(op, droppable, checked, out_checked)``.
-
-    ``droppable``: the positions of the inputs needing a gradient whose value no
-    needed rule reads (``Op.reads``; all of them for ``saves=False``).
-    ``checked``: the positions whose values are read, to check for in-place
-    changes (``None``: all inputs, the records without ``reads``).
-    ``out_checked``: whether the output's values are read (``"out"`` among the
-    reads; the output of ``maximum`` is saved for its dtype only).  Cached per
-    op and mask.
-    """
-    key = (id(op), needed)
-    entry = KEPT.get(key)
-    if entry is None or entry[0] is not op:
-        names = op.arrays
-        if not op.saves:
-            droppable = tuple(i for i in range(len(names)) if needed >> i & 1) \
-                if not op.sequence else ()
-            checked = ()
-        elif op.reads is None or op.sequence:
-            droppable, checked = (), None
-        else:
-            read = set()
-            for i, name in enumerate(names):
-                if needed >> i & 1:
-                    read.update(op.reads.get(name, names))
-            droppable = tuple(i for i, name in enumerate(names)
-                              if needed >> i & 1 and name not in read)
-            checked = tuple(i for i, name in enumerate(names) if name in read)
-            if len(checked) == len(names):
-                checked = None
-        # the output is checked for in-place changes when a needed rule reads its values
-        out_checked = op.uses_out and (op.reads is None or op.sequence or any(
-            "out" in op.reads.get(name, ("out",))
-            for i, name in enumerate(names) if needed >> i & 1))
-        entry = KEPT[key] = (op, droppable, checked, out_checked)
-    return entry
-
-
-#: what a node stores in place of an input it does not keep
-NOT_KEPT = object()
-
-#: unread inputs of at most this many elements are kept (a stand-in would cost more
-#: time per operation than the memory it frees); the tests set it to -1 to drop all
-KEEP_UNREAD_UP_TO = 4096
-
-
 class _OutputNotSaved:
-    """What a rule gets as ``out`` when its record does not set ``uses_out=True``.
+    """What a rule gets as ``out`` when its record does not read ``out``.
 
     Any use of it in a rule fails loudly (a wrong gradient is never returned
-    silently): set ``uses_out=True`` on the record so the output is saved.
+    silently): declare ``"out"`` among the record's reads so the output is saved.
     """
 
     __slots__ = ()
 
     def __repr__(self):
-        return "<output not saved: set uses_out=True on the op record to read `out`>"
+        return "<output not saved: declare 'out' in the op record's reads to read it>"
 
     def __getattr__(self, name):
         raise AttributeError(f"{self!r} (attribute {name!r} requested)")
 
 
 OUTPUT_NOT_SAVED = _OutputNotSaved()
+
+
+def kept_inputs(op, needed: int) -> tuple:
+    """What a node of ``op`` keeps when bit ``i`` of ``needed`` says input ``i`` needs a
+    gradient: ``(keep, checked, out_read)``.
+
+    ``keep``: ``None`` when every input is kept, else one bool per input (an
+    input is kept when a needed rule reads its value; ``Op.reads``).
+    ``checked``: the positions of the kept array inputs to check against
+    in-place changes.  ``out_read``: whether a needed rule reads the output's
+    values (then it is saved and checked).  Cached on the record, per mask.
+    """
+    entry = op.kept.get(needed)
+    if entry is not None:
+        return entry
+    names = op.arrays
+    # a sequence op's bits run over the sequence's arrays, all under one name
+    needing = names[:1] if op.sequence else \
+        [name for i, name in enumerate(names) if needed >> i & 1]
+    read: set = set()
+    for name in needing:
+        read.update(op.reads_of(name))
+    if op.sequence:
+        keep = None if names[0] in read else False
+        checked = None if keep is None else ()
+    else:
+        # inputs needing no gradient are constants: kept (a Python scalar costs nothing)
+        flags = tuple(name in read or not needed >> i & 1 for i, name in enumerate(names))
+        keep = None if all(flags) else flags
+        checked = tuple(i for i, name in enumerate(names) if name in read)
+    entry = op.kept[needed] = (keep, checked, "out" in read)
+    return entry
 
 
 def same_shape(a: tuple, b: tuple) -> bool:
@@ -336,12 +445,336 @@ def same_shape(a: tuple, b: tuple) -> bool:
         m == n or ((m is None or m != m) and (n is None or n != n)) for m, n in zip(a, b))
 
 
+# ---------------------------------------------------------------------------
+# The recorder
+# ---------------------------------------------------------------------------
+
+def _edge(p) -> tuple:
+    """The tape edge to an input in a graph: ``(parent, index, shape, dtype)``.
+
+    Raises
+    ------
+    RuntimeError
+        ``p`` is a view (basic indexing, ``reshape``...) whose base was modified in
+        place after it was taken.
+    """
+    parent = p._node
+    if type(parent) is Node and parent.view_version is not None and \
+            parent.view_version != p._version[0]:
+        raise _errors.stale_view(p, parent.op.name)
+    data = p._data
+    return parent, p._index, data.shape, data.dtype
+
+
+def _kept(op, primals: tuple, needed: int | None) -> tuple:
+    """``(stored primals, saved version checks, out_read)`` of a node of ``op``.
+
+    ``needed`` has bit ``i`` set when input ``i`` needs a gradient (``None``:
+    keep and check every input, as for a view, whose base must stay).
+    """
+    if needed is None:
+        # every input kept, those the rules read checked
+        _, checked, out_read = kept_inputs(op, (1 << len(primals)) - 1)
+        keep = None
+    else:
+        entry = op.kept.get(needed)
+        if entry is None:
+            entry = kept_inputs(op, needed)
+        keep, checked, out_read = entry
+    if op.sequence:
+        if keep is False:
+            return tuple(NOT_KEPT if isinstance(p, Value) and p._node is not None else p
+                         for p in primals), (), out_read
+        return primals, tuple((i, p._version, p._version[0]) for i, p in enumerate(primals)
+                              if isinstance(p, Value)), out_read
+    if keep is not None:
+        primals = tuple(p if k else NOT_KEPT for p, k in zip(primals, keep))
+    if checked is None:
+        checked = range(len(primals))
+    saved = tuple((i, p._version, p._version[0]) for i, p in
+                  ((i, primals[i]) for i in checked) if isinstance(p, Value))
+    return primals, saved, out_read
+
+
+def record_one(op, ns, primals: tuple, params: dict, result):
+    """Record ``op`` for the common case: one backend array out, not a view, recording on.
+
+    ``result`` is the wrapped output, already built by the caller; the node and
+    the forward-mode tangents are attached to it.
+    """
+    out = result._data
+    is_float = ns._float_cache.get(out.dtype)
+    if is_float is None:
+        is_float = ns._is_float_dtype(out.dtype)
+    if not is_float:
+        return result
+    edges = []
+    needed = 0  # bit i: input i needs a gradient
+    has_tangents = False
+    i = 0
+    for p in primals:
+        if isinstance(p, Value):
+            if p._node is not None:
+                edges.append(_edge(p))
+                needed |= 1 << i
+            else:
+                edges.append(None)
+            if p._tangents:
+                has_tangents = True
+        else:
+            edges.append(None)
+        i += 1
+    if needed:
+        entry = op.kept.get(needed)
+        if entry is None:
+            entry = kept_inputs(op, needed)
+        keep, checked, out_read = entry
+        if keep is None and len(primals) == 1 and checked:
+            # one input, kept and checked: the commonest node
+            p = primals[0]
+            stored, saved = primals, ((0, p._version, p._version[0]),)
+        else:
+            stored, saved, out_read = _kept(op, primals, needed)
+        node = Node(op, ns, stored, params, tuple(edges),
+                    (out,) if op.reads_out else None, 1, saved)
+        if out_read:
+            node.saved = saved + ((-1, result._version, 0),)
+        result._node = node
+    else:
+        node = None
+    if has_tangents:
+        forward_tangents(op, ns, _with_constants(ns, primals, out), params, [result],
+                         (True,), False)
+        if node is not None and op.reads_out:
+            # rules reading ``out`` need its tangents (forward-over-reverse)
+            node.out_tangents = (result._tangents,)
+    return result
+
+
+def record(op, ns, primals: tuple, params: dict, out):
+    """Record ``op`` on the tape and propagate forward-mode tangents (the general case).
+
+    Handles several outputs, views of an input (which share its version
+    counter), outputs that are not backend arrays, and forward mode without
+    recording.
+    """
+    new = ns.Array._from_node
+    multi = isinstance(out, (tuple, list))
+    is_float = ns._is_float_dtype
+    if multi:
+        raw_outs = tuple(ns._as_array(o) for o in out)
+        differentiable = tuple(is_float(o.dtype) for o in raw_outs)
+    else:
+        raw_outs = (out if type(out) is ns._array_type else ns._as_array(out),)
+        differentiable = (is_float(raw_outs[0].dtype),)
+    version = primals[0]._version if op.view and isinstance(primals[0], Value) and \
+        (op.view is True or op.view(params)) else None
+    if not any(differentiable):
+        return ns._wrap(out, version)
+    recording = state.recording
+    if not multi and not recording:
+        # Not recording (e.g. a rule run by a backward without create_graph):
+        # without tangents to carry there is only the result to build.
+        for p in primals:
+            if isinstance(p, Value) and p._tangents:
+                break
+        else:
+            return new(raw_outs[0], ns, None, 0, version if version is not None else [0], None)
+
+    node = None
+    if recording:
+        edges = []
+        needed = 0
+        for i, p in enumerate(primals):
+            if isinstance(p, Value) and p._node is not None:
+                edges.append(_edge(p))
+                needed |= 1 << i
+            else:
+                edges.append(None)
+        if needed:
+            # a view keeps its base (to write through it; the memory is shared anyway)
+            stored, saved, out_read = _kept(op, primals, None if version is not None
+                                            else needed)
+            node = Node(op, ns, stored, params, tuple(edges),
+                        raw_outs if op.reads_out else None, len(raw_outs), saved)
+    results = []
+    for i, raw in enumerate(raw_outs):
+        cell = version if version is not None else [0]
+        results.append(new(raw, ns, node if node is not None and differentiable[i] else None,
+                           i, cell, None))
+    if node is not None:
+        if out_read:
+            node.saved = saved + tuple((-1, r._version, r._version[0]) for r in results)
+        node.multi = multi
+        if version is not None:
+            node.view_version = version[0]
+        if multi:
+            node.out_meta = tuple((tuple(r.shape), r.dtype) for r in raw_outs)
+    for p in primals:
+        if isinstance(p, Value) and p._tangents:
+            forward_tangents(op, ns, _with_constants(ns, primals, raw_outs[0]), params,
+                             results, differentiable, multi)
+            if node is not None and op.reads_out:
+                # rules reading ``out`` need its tangents (forward-over-reverse)
+                node.out_tangents = tuple(r._tangents for r in results)
+            if node is None and version is not None and not multi:
+                remember_forward_view(results[0], primals[0], op, params)
+            break
+    if multi:
+        return ns._rebuild(out, results)
+    return results[0]
+
+
+def _with_constants(ns, primals: tuple, like) -> tuple:
+    """``primals`` with Python scalars and backend arrays as wrapped constants."""
+    new = ns.Array._from_node
+    return tuple(p if p is None or isinstance(p, Value) else new(ns._constant(p, like), ns,
+                                                                   None, 0)
+                 for p in primals)
+
+
+# ---------------------------------------------------------------------------
+# Forward mode
+# ---------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def dual_level():
+    """Open a new forward-mode level; yields its number (levels are never reused)."""
+    level = next(levels)
+    state.open_levels.add(level)
+    try:
+        yield level
+    finally:
+        state.open_levels.discard(level)
+
+
+def make_dual(primal, tangent, level: int):
+    """A wrapper of ``primal`` (same data and history) carrying ``tangent`` at ``level``.
+
+    Raises
+    ------
+    ValueError
+        ``tangent`` has a different shape than ``primal``.
+    """
+    ns = primal._ns
+    if not isinstance(tangent, Value):
+        tangent = ns.asarray(tangent)
+    if tangent.shape != primal.shape:
+        raise _errors.tangent_shape(tangent.shape, primal.shape)
+    if tangent.dtype != primal.dtype:
+        tangent = ns.astype(tangent, primal.dtype)
+    tangents = dict(primal._tangents) if primal._tangents else {}
+    tangents[level] = tangent
+    return type(primal)._from_node(primal._data, ns, primal._node, primal._index,
+                                   primal._version, tangents)
+
+
+def unpack_dual(value, level: int):
+    """``(primal, tangent)`` of ``value`` at ``level``; the tangent is zeros if absent.
+
+    The primal keeps the tangents of the other (outer) levels and its history.
+    """
+    tangents = value._tangents or {}
+    tangent = tangents.get(level)
+    if tangent is None:
+        tangent = value._ns.zeros_like(value)
+    rest = {k: v for k, v in tangents.items() if k != level}
+    primal = type(value)._from_node(value._data, value._ns, value._node, value._index,
+                                    value._version, rest or None)
+    return primal, tangent
+
+
+def jvp_arrays(f, primals: tuple, tangents: tuple):
+    """JVP of ``f`` at array ``primals`` along array ``tangents``: ``(f(*primals), J @ t)``.
+
+    ``f`` returns one array.  The public transform with pytrees is
+    :func:`arrayapi_autograd.jvp`.
+    """
+    with dual_level() as level:
+        duals = tuple(make_dual(p, t, level) for p, t in zip(primals, tangents))
+        out = f(*duals)
+        return unpack_dual(out, level)
+
+
+def forward_tangents(op, ns, primals, params, results, differentiable, multi):
+    """Compute the output tangents of one operation for every open level."""
+    open_levels = set()
+    for p in primals:
+        if isinstance(p, Value) and p._tangents:
+            open_levels.update(p._tangents)
+    open_levels &= state.open_levels  # tangents of closed levels are inert
+    if not open_levels:
+        return
+    rules = op.jvp
+    for level in sorted(open_levels):
+        lowered = tuple(lower(p, level) for p in primals)
+        tangents = tuple(p._tangents.get(level) if isinstance(p, Value) and p._tangents
+                         else None for p in primals)
+        outs = tuple(lower(r, level) for r in results)
+        out = outs if multi else outs[0]
+        if rules is None:
+            raise _errors.jvp_not_defined(op.name, op.arrays[0])
+        if callable(rules):
+            t_out = rules(ns, tangents, *lowered, out=out, **params)
+        else:
+            t_out = None
+            names = op.arrays
+            for i, t in enumerate(tangents):
+                if t is None:
+                    continue
+                rule = rules.get(names[i])
+                if rule is None:
+                    raise _errors.jvp_not_defined(op.name, names[i])
+                term = rule(ns, t, *lowered, out=out, **params)
+                t_out = term if t_out is None else t_out + term
+        if not multi:
+            t_out = (t_out,)
+        for r, t, diff in zip(results, t_out, differentiable):
+            if t is None or not diff:
+                continue
+            if not isinstance(t, Value):
+                t = ns.asarray(t)
+            if t.shape != r.shape and not same_shape(t.shape, r.shape):
+                t = ns.broadcast_to(t, r.shape)
+            if t.dtype != r.dtype:
+                t = ns.astype(t, r.dtype)
+            if r._tangents is None:
+                r._tangents = {}
+            r._tangents[level] = t
+
+
+def lower(p, level):
+    """``p`` seen from inside ``level``: tangents of this and inner levels removed."""
+    if not isinstance(p, Value) or not p._tangents:
+        return p
+    kept = {k: v for k, v in p._tangents.items() if k < level}
+    return type(p)._from_node(p._data, p._ns, p._node, p._index, p._version, kept or None)
+
+
+# Views taken while tangents were carried but nothing recorded (jvp, jacfwd), by id:
+# (weak reference to the view, base, op, params), so that writing into the view also
+# updates the base's tangent.  An entry goes with its view.
+FORWARD_VIEWS: dict = {}
+
+
+def remember_forward_view(view, base, op, params) -> None:
+    key = id(view)
+    ref = weakref.ref(view, lambda _, key=key: FORWARD_VIEWS.pop(key, None))
+    FORWARD_VIEWS[key] = (ref, base, op, params)
+
+
+# ---------------------------------------------------------------------------
+# The reverse sweep
+# ---------------------------------------------------------------------------
+
 def fit_cotangent(ns, ct, shape, dtype, op=None):
     """Sum a cotangent back to a broadcast input's ``shape`` and cast it to ``dtype``.
 
     Parameters
     ----------
-    ct : Array
+    ns : Namespace
+        The namespace the rules ran with (``ns._raw`` for backend arrays).
+    ct : Array or backend array
         Cotangent with the (broadcast) shape of the output.
     shape : tuple of int
         Shape of the input the cotangent belongs to.
@@ -357,26 +790,27 @@ def fit_cotangent(ns, ct, shape, dtype, op=None):
         ``ct`` does not broadcast to ``shape`` (a rule returned a wrong shape):
         it is never reshaped to fit.
     """
-    if type(ct) is _ao.Array:
-        data = ct._data
-        if data.shape == shape and data.dtype == dtype:
-            return ct  # the common case: nothing to fit
-    elif not isinstance(ct, (_ao.Array, _ao.BatchedArray)):
+    try:
+        ct_shape = ct.shape
+        ct_dtype = ct.dtype
+    except AttributeError:  # a Python scalar
         ct = ns.asarray(ct, dtype=dtype)
-    ct_shape = tuple(ct.shape)
-    if ct_shape == shape and ct.dtype == dtype:
-        return ct
-    if ct_shape != shape and not same_shape(ct_shape, shape):
+        ct_shape = ct.shape
+        ct_dtype = ct.dtype
+    if ct_dtype == dtype and ct_shape == shape:
+        return ct  # the common case: nothing to fit
+    ct_shape = tuple(ct_shape)
+    if ct_shape != shape and not same_shape(ct_shape, tuple(shape)):
         lead = len(ct_shape) - len(shape)
         if lead < 0:
-            raise _errors.cotangent_shape(op, ct_shape, shape)
+            raise _errors.cotangent_shape(op, ct_shape, tuple(shape))
         if lead:
             ct = ns.sum(ct, axis=tuple(range(lead)))
         ones = tuple(i for i, n in enumerate(shape) if n == 1 and ct.shape[i] != 1)
         if ones:
             ct = ns.sum(ct, axis=ones, keepdims=True)
-        if not same_shape(ct.shape, shape):
-            raise _errors.cotangent_shape(op, ct_shape, shape)
+        if not same_shape(tuple(ct.shape), tuple(shape)):
+            raise _errors.cotangent_shape(op, ct_shape, tuple(shape))
     if ct.dtype != dtype:
         if ns._is_complex_dtype(ct.dtype) and not ns._is_complex_dtype(dtype):
             ct = ns.real(ct)
@@ -397,25 +831,18 @@ def run_hooks(hooks, ct):
         replaced = hook(ct)
         if replaced is None:
             continue
-        if not isinstance(replaced, (_ao.Array, _ao.BatchedArray)) or \
+        if not isinstance(replaced, Value) or \
                 not same_shape(tuple(replaced.shape), tuple(ct.shape)):
             raise _errors.hook_result(hook, replaced, ct)
         ct = replaced
     return ct
 
 
-def _without_history(ct):
-    """A head cotangent cut from its graph, keeping its forward-mode tangents.
-
-    A backward without ``create_graph`` records nothing, but under an open
-    forward-mode level (forward-over-reverse: ``jvp`` of ``grad``, ``hessian``)
-    the tangent of the head cotangent is part of the result and must flow.
-    """
-    if type(ct) is _ao.BatchedArray:
-        return _ao.BatchedArray(_without_history(ct._physical), ct._level)
-    if ct._node is None:
-        return ct
-    return _ao.Array._from_node(ct._data, ct._ns, None, 0, ct._version, ct._tangents)
+def _run_hooks_raw(ns, hooks, ct, raw: bool):
+    """:func:`run_hooks` on a backend cotangent (hooks see and return wrapped arrays)."""
+    if not raw:
+        return run_hooks(hooks, ct)
+    return run_hooks(hooks, ns._wrap(ct))._data
 
 
 def _accumulate(a, b):
@@ -449,6 +876,26 @@ def _nodes_to_targets(heads: Sequence, target_keys: dict) -> set:
                 needed.add(node)
                 break
     return needed
+
+
+def _head_cotangent(head, ct, create_graph: bool):
+    """The head cotangent as a wrapped array of the head's shape and dtype."""
+    ns = head._ns
+    if ct is None:
+        if ns._is_complex_dtype(head.dtype):
+            raise _errors.implicit_complex_head(head)
+        return ns.ones_like(head)
+    if not isinstance(ct, Value):
+        ct = ns.asarray(ct)
+    if not same_shape(ct.shape, head.shape):
+        raise _errors.head_gradient_shape(head, ct)
+    if ct.dtype != head.dtype:
+        ct = ns.astype(ct, head.dtype)
+    if not create_graph:
+        # cut from its graph, keeping its forward-mode tangents (forward-over-reverse:
+        # the tangent of the head cotangent is part of the result and must flow)
+        ct = ct._without_history()
+    return ct
 
 
 def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
@@ -494,7 +941,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
     pending: dict[Node, list] = {}
     heap: list = []
     leaf_totals: dict[Leaf, Any] = {}
-    target_keys = {}
+    target_keys: dict = {}
     if targets is not None:
         for i, t in enumerate(targets):
             target_keys.setdefault((id(t._node), t._index), []).append(i)
@@ -508,24 +955,20 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
     previous = state.recording
     state.recording = create_graph
     try:
+        cts = []
         for head, ct in zip(heads, head_cts):
-            node = head._node
-            if node is None:
+            if head._node is None:
                 raise _errors.not_in_graph(head)
-            ns = head._ns
-            if ct is None:
-                if ns._is_complex_dtype(head.dtype):
-                    raise _errors.implicit_complex_head(head)
-                ct = ns.ones_like(head)
-            else:
-                if not isinstance(ct, (_ao.Array, _ao.BatchedArray)):
-                    ct = ns.asarray(ct)
-                if not same_shape(ct.shape, head.shape):
-                    raise _errors.head_gradient_shape(head, ct)
-                if ct.dtype != head.dtype:
-                    ct = ns.astype(ct, head.dtype)
-                if not create_graph:
-                    ct = _without_history(ct)
+            cts.append(_head_cotangent(head, ct, create_graph))
+        # nothing to record: the rules run on the backend's arrays
+        raw = not create_graph and not state.open_levels and bool(heads) and \
+            heads[0]._ns._raw is not None and \
+            all(type(ct) is type(head) and not ct._tangents for head, ct in zip(heads, cts))
+        ns = heads[0]._ns if heads else None
+        for head, ct in zip(heads, cts):
+            if raw:
+                ct = ct._data
+            node = head._node
             if isinstance(node, Leaf):
                 leaf_totals[node] = _accumulate(leaf_totals.get(node), ct)
                 continue
@@ -536,19 +979,19 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
             slot[head._index] = _accumulate(slot[head._index], ct)
 
         while heap:
-            _, node = heapq.heappop(heap)
+            node = heapq.heappop(heap)[1]
             cts = pending.pop(node)
             if node.hooks:
                 for index, hooks in node.hooks.items():
                     if cts[index] is not None:
-                        cts[index] = run_hooks(hooks, cts[index])
+                        cts[index] = _run_hooks_raw(node.ns, hooks, cts[index], raw)
             if targets is not None and id(node) in target_nodes:
                 for index, c in enumerate(cts):
                     for position in target_keys.get((id(node), index), ()):
                         found[position] = c
             if needed is not None and node not in needed:
                 continue
-            input_cts = node.vjp(cts)
+            input_cts = node.vjp(cts, raw)
             for edge, ct in zip(node.edges, input_cts):
                 if edge is None or ct is None:
                     continue
@@ -556,7 +999,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 if needed is not None and parent not in needed and \
                         (id(parent), index) not in target_keys:
                     continue
-                if isinstance(parent, Leaf):
+                if type(parent) is Leaf:
                     leaf_totals[parent] = _accumulate(leaf_totals.get(parent), ct)
                     continue
                 slot = pending.get(parent)
@@ -568,8 +1011,10 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 node.release()
 
         for leaf, total in leaf_totals.items():
+            if raw:
+                total = ns._wrap(total)
             if leaf.hooks:
-                total = leaf_totals[leaf] = run_hooks(leaf.hooks, total)
+                total = run_hooks(leaf.hooks, total)
             if targets is not None:
                 for position in target_keys.get((id(leaf), 0), ()):
                     found[position] = total
@@ -580,4 +1025,8 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                     leaf.grad = leaf.grad + total
     finally:
         state.recording = previous
-    return found if targets is not None else None
+    if targets is None:
+        return None
+    if raw:
+        found = [f if f is None or isinstance(f, Value) else ns._wrap(f) for f in found]
+    return found

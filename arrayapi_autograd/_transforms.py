@@ -8,7 +8,7 @@ The transforms of JAX (``jax.grad``, ``jax.vjp``, ``jax.jvp``, ``jax.jacrev``,
   ``write_leaves=False``, so users' ``.grad`` fields are never touched and the
   sweep stops at the transform's own inputs;
 * forward mode (``jvp``, ``jacobian(mode="fwd")``) opens a level of
-  ``_forward.py`` and carries tangents through the function (one forward pass
+  ``_tape.py`` and carries tangents through the function (one forward pass
   per tangent, no double-VJP trick);
 * ``jacobian`` pushes every basis cotangent (or tangent) through in one pass,
   stacked along a leading axis as a ``BatchedArray`` that the op records'
@@ -49,10 +49,10 @@ import operator
 from typing import Any, Callable, Sequence
 
 from . import _batching, _errors, _tape
-from ._array_object import Array, BatchedArray
-from ._forward import dual_level, make_dual, unpack_dual
-from ._pytree import flatten, tree_map, unflatten
-from .autograd import enable_grad, no_grad
+from ._array_object import Array
+from ._batching import BatchedArray
+from ._namespace import namespace
+from ._tape import Value, dual_level, enable_grad, make_dual, no_grad, unpack_dual
 
 _REAL_SCALARS = (int, float)
 
@@ -63,6 +63,113 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "jacrev", "jacfwd
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
+
+# ---------------------------------------------------------------------------
+# Pytrees: arrays inside tuples, lists, dicts (jax.tree_util's idea)
+# ---------------------------------------------------------------------------
+
+class TreeDef:
+    """The structure of a pytree, without its leaves.
+
+    Attributes
+    ----------
+    kind : {"leaf", "tuple", "list", "dict", "namedtuple"}
+    meta : None, type or tuple
+        The namedtuple type, or the dict's keys in flattening order.
+    children : tuple of TreeDef
+    num_leaves : int
+    """
+
+    __slots__ = ("kind", "meta", "children", "num_leaves")
+
+    def __init__(self, kind: str, meta, children: tuple):
+        self.kind = kind
+        self.meta = meta
+        self.children = children
+        self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in children)
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, TreeDef) and self.kind == other.kind
+                and self.meta == other.meta and self.children == other.children)
+
+    def __hash__(self):
+        return hash((self.kind, self.children))
+
+    def __repr__(self) -> str:
+        if self.kind == "leaf":
+            return "*"
+        inner = ", ".join(map(repr, self.children))
+        if self.kind == "dict":
+            inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children))
+            return "{" + inner + "}"
+        return f"{self.kind}({inner})"
+
+
+LEAF = TreeDef("leaf", None, ())
+
+
+def _dict_keys(d: dict) -> tuple:
+    try:
+        return tuple(sorted(d))
+    except TypeError:
+        return tuple(d)
+
+
+def flatten(tree) -> tuple[list, TreeDef]:
+    """``(leaves, treedef)`` of ``tree``, leaves in depth-first order.
+
+    Examples
+    --------
+    >>> leaves, treedef = flatten({"b": (1, 2), "a": 3})
+    >>> leaves
+    [3, 1, 2]
+    >>> unflatten(treedef, [30, 10, 20])
+    {'a': 30, 'b': (10, 20)}
+    """
+    leaves: list = []
+    return leaves, _flatten(tree, leaves)
+
+
+def _flatten(tree, leaves: list) -> TreeDef:
+    if isinstance(tree, tuple):
+        children = tuple(_flatten(c, leaves) for c in tree)
+        if hasattr(tree, "_fields"):
+            return TreeDef("namedtuple", type(tree), children)
+        return TreeDef("tuple", None, children)
+    if isinstance(tree, list):
+        return TreeDef("list", None, tuple(_flatten(c, leaves) for c in tree))
+    if isinstance(tree, dict):
+        keys = _dict_keys(tree)
+        return TreeDef("dict", keys, tuple(_flatten(tree[k], leaves) for k in keys))
+    leaves.append(tree)
+    return LEAF
+
+
+def unflatten(treedef: TreeDef, leaves) -> Any:
+    """The pytree of structure ``treedef`` holding ``leaves`` (inverse of :func:`flatten`)."""
+    iterator = iter(leaves)
+    result = _unflatten(treedef, iterator)
+    return result
+
+
+def _unflatten(treedef: TreeDef, iterator):
+    kind = treedef.kind
+    if kind == "leaf":
+        return next(iterator)
+    children = [_unflatten(c, iterator) for c in treedef.children]
+    if kind == "tuple":
+        return tuple(children)
+    if kind == "list":
+        return children
+    if kind == "namedtuple":
+        return treedef.meta(*children)
+    return dict(zip(treedef.meta, children))
+
+
+def tree_map(fn: Callable, tree) -> Any:
+    """Apply ``fn`` to every leaf of ``tree``, keeping its structure."""
+    leaves, treedef = flatten(tree)
+    return unflatten(treedef, [fn(leaf) for leaf in leaves])
 
 def _namespace_of(leaves: Sequence):
     """The wrapped namespace of the first array among ``leaves`` (or ``None``).
@@ -79,7 +186,6 @@ def _namespace_of(leaves: Sequence):
         import array_api_compat
 
         if array_api_compat.is_array_api_obj(leaf):
-            from ._namespace import namespace
 
             return namespace(array_api_compat.array_namespace(leaf))
     return None
@@ -517,7 +623,7 @@ def _basis_chunks(ns, shape, dtype, device, chunk_size):
 
     Yields ``(count, value)``: ``value`` stacks ``count`` rows of an identity
     matrix along a leading axis as one
-    :class:`~arrayapi_autograd._array_object.BatchedArray` (a plain array when
+    :class:`~arrayapi_autograd._batching.BatchedArray` (a plain array when
     ``count`` is 1), so that one pass with it gives that many rows (or
     columns) of a Jacobian.
     """

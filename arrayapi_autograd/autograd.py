@@ -9,29 +9,15 @@ inputs requires a gradient.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Sequence
 
 from . import _errors
 from ._array_object import Array
-from ._tape import Leaf, backward as _backward, state
+from ._tape import Leaf, RecordingScope as _RecordingScope, backward as _backward, state
+from ._tape import enable_grad, no_grad
 
-
-class _RecordingScope(contextlib.ContextDecorator):
-    """Context manager (and decorator) that sets recording on or off, then restores it."""
-
-    def __init__(self, recording: bool):
-        self._recording = recording
-        self._previous: list[bool] = []
-
-    def __enter__(self):
-        self._previous.append(state.recording)
-        state.recording = self._recording
-        return self
-
-    def __exit__(self, *exc_info):
-        state.recording = self._previous.pop()
-        return False
+__all__ = ["record", "pause", "no_grad", "enable_grad", "set_recording", "is_recording",
+           "backward", "grad", "mark_variables", "Leaf"]
 
 
 def record(train_mode: bool = True) -> _RecordingScope:
@@ -46,22 +32,6 @@ def record(train_mode: bool = True) -> _RecordingScope:
 def pause(train_mode: bool = False) -> _RecordingScope:
     """Do not record operations in this scope (MXNet's ``autograd.pause``)."""
     return _RecordingScope(False)
-
-
-def no_grad(func=None):
-    """Do not record operations in this scope (PyTorch's ``torch.no_grad``).
-
-    A context manager, or a decorator with or without parentheses
-    (``@no_grad()`` and ``@no_grad``).
-    """
-    scope = _RecordingScope(False)
-    return scope(func) if callable(func) else scope
-
-
-def enable_grad(func=None):
-    """Record operations in this scope (PyTorch's ``torch.enable_grad``); like :func:`no_grad`."""
-    scope = _RecordingScope(True)
-    return scope(func) if callable(func) else scope
 
 
 def set_recording(is_recording: bool) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import autograd
 from ._array_object import Array
-from ._forward import dual_level, make_dual, unpack_dual
+from ._tape import dual_level, make_dual, unpack_dual
 
 __all__ = ["check_grads"]
 

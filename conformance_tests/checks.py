@@ -60,8 +60,9 @@ from typing import Any, Callable
 import numpy as np
 
 from arrayapi_autograd import _batching, _tape, autograd
-from arrayapi_autograd._array_object import Array, BatchedArray
-from arrayapi_autograd._forward import dual_level, make_dual, unpack_dual
+from arrayapi_autograd._array_object import Array
+from arrayapi_autograd._batching import BatchedArray
+from arrayapi_autograd._tape import dual_level, make_dual, unpack_dual
 from arrayapi_autograd._tape import same_shape
 
 from .opinfos._core import OpInfo, Sample
@@ -1203,14 +1204,6 @@ class Session:
         return None
 
     def _one(self, check: str, case: Case, target):
-        # Every input a node does not need is dropped, whatever its size (by default
-        # small ones are kept): a rule reading a value its record declares unread
-        # (Op.reads) fails here instead of only on large arrays.
-        previous = _tape.KEEP_UNREAD_UP_TO
-        _tape.KEEP_UNREAD_UP_TO = -1
-        try:
-            if check == "backends":
-                return check_backends(self, case, target, self.baseline)
-            return _CHECK_FUNCTIONS[check](self, case, target)
-        finally:
-            _tape.KEEP_UNREAD_UP_TO = previous
+        if check == "backends":
+            return check_backends(self, case, target, self.baseline)
+        return _CHECK_FUNCTIONS[check](self, case, target)

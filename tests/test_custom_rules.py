@@ -244,7 +244,7 @@ def saved_bytes(out) -> int:
             continue
         seen_nodes.add(id(node))
         kept = []
-        if node.op.saves and node.primals is not None:
+        if node.op.reads != () and node.primals is not None:
             kept += [p._data for p in node.primals if isinstance(p, ag.Array)]
         if node.out is not None:
             kept += list(node.out)

@@ -9,8 +9,7 @@ allows it too), while a change to a read one still raises.
 
 Each declaration is checked with only one input requiring a gradient (the
 case where an input is dropped) against ``torch.func``, first and second order,
-with every unread input dropped whatever its size (by default inputs of at most
-``_tape.KEEP_UNREAD_UP_TO`` elements are kept: no memory worth saving).
+every unread input being dropped whatever its size.
 """
 
 from __future__ import annotations
@@ -64,21 +63,14 @@ CASES = {
 }
 
 
-@pytest.fixture
-def drop_every_unread_input(monkeypatch):
-    from arrayapi_autograd import _tape
-
-    monkeypatch.setattr(_tape, "KEEP_UNREAD_UP_TO", -1)
-
-
 def test_every_declaration_is_checked():
-    declared = {op.name for op in ops.ALL_OPS if op.reads is not None}
+    declared = {op.name for op in ops.ALL_OPS if isinstance(op.reads, dict)}
     assert declared == set(CASES)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", list(CASES))
-def test_one_input_requiring_a_gradient(name, backend, drop_every_unread_input):
+def test_one_input_requiring_a_gradient(name, backend):
     """Only input ``i`` differentiated: the node drops what input i's rule does not read."""
     fn, arrays = CASES[name]
     ns = ag.namespace(backend)
@@ -93,7 +85,7 @@ def test_one_input_requiring_a_gradient(name, backend, drop_every_unread_input):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_an_unread_input_may_change_in_place(backend, drop_every_unread_input):
+def test_an_unread_input_may_change_in_place(backend):
     """PyTorch's example: ``z = y * 3`` does not save ``y``; changing ``y`` afterwards is
     fine, while ``z = y * y`` reads it and the change raises."""
     xp = ag.namespace(backend)
@@ -157,21 +149,24 @@ def test_intermediates_are_freed_when_unread():
                                2.0 / np.cosh(2.0 * np.linspace(0.0, 1.0, 10_000)) ** 2)
 
 
-def test_small_unread_inputs_are_kept_but_not_checked():
-    """Under the size threshold the value stays (no stand-in to build), but the
-    in-place semantics are the same: an unread input may change."""
+def test_unread_inputs_are_not_kept_whatever_their_size():
+    """Even a two-element unread input is dropped (nothing is looked up to drop it),
+    and an unread input may change in place before the backward."""
+    from arrayapi_autograd._tape import NOT_KEPT
+
     xp = ag.namespace("numpy")
     x = xp.asarray([1.0, 2.0])
     x.requires_grad_()
     h = x * 2.0
     z = xp.tanh(h)
-    assert z._node.dropped is None and z._node.primals[0] is h
+    assert z._node.primals[0] is NOT_KEPT
+    assert h._node.primals == (NOT_KEPT, 2.0)  # x * 2.0 keeps the scalar only
     h[0] = 7.0  # tanh's rule reads its output only
     xp.sum(z).backward()
     np.testing.assert_allclose(to_numpy(x.grad), 2.0 / np.cosh([2.0, 4.0]) ** 2)
 
 
-def test_a_rule_reading_an_undeclared_value_fails_loudly(drop_every_unread_input):
+def test_a_rule_reading_an_undeclared_value_fails_loudly():
     """A record that declares too little fails naming the op, never with a wrong gradient."""
     from dataclasses import replace
 

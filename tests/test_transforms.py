@@ -20,7 +20,7 @@ import torch.func
 
 import arrayapi_autograd as ag
 from arrayapi_autograd import autograd
-from arrayapi_autograd._pytree import flatten, tree_map
+from arrayapi_autograd._transforms import flatten, tree_map
 from oracle import BACKENDS, to_numpy
 
 RTOL, ATOL = 1e-9, 1e-11
@@ -372,7 +372,7 @@ def test_jacobian_of_a_rule_reading_its_cotangent_goes_row_by_row(ns):
 
 
 def test_batched_value_question_names_the_fix(ns):
-    from arrayapi_autograd._array_object import BatchedArray
+    from arrayapi_autograd._batching import BatchedArray
     from arrayapi_autograd._batching import new_level
 
     stacked = BatchedArray(ns.reshape(ns.eye(3), (3, 3)), new_level())

@@ -25,6 +25,16 @@ def getitem_forward(x, key):
     return x[key]
 
 
+def indexed_shape(ns, x, key) -> tuple:
+    """The shape of ``x[key]`` for a basic-indexing ``key``, from ``x``'s shape alone.
+
+    Indexes a broadcast zero (no memory of ``x``'s size), so that it works for
+    an input the node did not keep.
+    """
+    xp = ns._xp
+    return tuple(xp.broadcast_to(xp.zeros((), dtype=x.dtype), tuple(x.shape))[key].shape)
+
+
 def _has_array(key) -> bool:
     items = key if isinstance(key, tuple) else (key,)
     return any(hasattr(k, "shape") or isinstance(k, bool) for k in items)
@@ -37,7 +47,7 @@ def _getitem_vjp(ns, ct, x, out, key):
         # new axes have size 1 in the cotangent: drop them, and the Nones from the key
         # (some backends, e.g. array-api-strict, refuse None in __setitem__ keys)
         key = tuple(k for k in key if k is not None)
-        ct = ns.reshape(ct, tuple(x._data[key].shape))
+        ct = ns.reshape(ct, indexed_shape(ns, x, key))
     elif key is None:
         key = ()
         ct = ns.reshape(ct, x.shape)
@@ -95,7 +105,7 @@ def _setitem_jvp(ns, tangents, x, value, out, key):
     t_x, t_value = tangents
     if t_x is None:
         # built from the value's tangent, so that a batched tangent stays batched
-        region = ns.broadcast_to(t_value, tuple(out._data[key].shape))
+        region = ns.broadcast_to(t_value, indexed_shape(ns, out, key))
         return ns._function("_index_embed")(region, key=key, shape=out.shape)
     result = ns.asarray(t_x, copy=True)
     result[key] = 0 if t_value is None else t_value
@@ -106,28 +116,38 @@ def _to_device_forward(xp, x, device, stream):
     return array_api_compat.to_device(x, device, stream=stream)
 
 
-GETITEM = Op("__getitem__", "any", signature="x, /, key", saves=False,
+def _getitem_forward(xp, x, key):
+    return x[key]
+
+
+def _setitem_forward(xp, x, value, key):
+    return setitem_forward(x, value, key)
+
+
+GETITEM = Op("__getitem__", "any", signature="x, /, key", reads=(), forward=_getitem_forward,
              # basic indexing returns a view; integer-array and boolean keys a copy
              view=lambda params: not _has_array(params["key"]), batch=_batching.getitem,
              vjp={"x": _getitem_vjp},
              jvp={"x": lambda ns, t, x, out, key: getitem_forward(t, key)})
 SETITEM = Op("__setitem__", "any", signature="x, value, /, key", arrays=("x", "value"),
-             saves=False, vjp=_setitem_vjp, jvp=_setitem_jvp)
+             forward=_setitem_forward, reads=(), vjp=_setitem_vjp, jvp=_setitem_jvp)
 
 ARRAY_METHOD_OPS: tuple[Op, ...] = (
+    GETITEM,
+    SETITEM,
     Op("_scatter_add", "any", signature="values, /, *, key, shape", arrays=("values",),
-       forward=_scatter_add_forward, saves=False, batch=_batching.scatter,
+       forward=_scatter_add_forward, reads=(), batch=_batching.scatter,
        vjp={"values": lambda ns, ct, values, out, key, shape: ct[key]},
        jvp={"values": lambda ns, t, values, out, key, shape:
             ns._function("_scatter_add")(t, key=key, shape=shape)}),
     # the transpose of basic indexing: the cotangent written into zeros (no repeats)
     Op("_index_embed", "any", signature="values, /, *, key, shape", arrays=("values",),
-       forward=_index_embed_forward, saves=False, batch=_batching.scatter,
+       forward=_index_embed_forward, reads=(), batch=_batching.scatter,
        vjp={"values": lambda ns, ct, values, out, key, shape: ct[key]},
        jvp={"values": lambda ns, t, values, out, key, shape:
             ns._function("_index_embed")(t, key=key, shape=shape)}),
     Op("_to_device", "any", signature="x, device, /, *, stream=None",
-       forward=_to_device_forward, saves=False, batch=_batching.elementwise,
+       forward=_to_device_forward, reads=(), batch=_batching.elementwise,
        vjp={"x": lambda ns, ct, x, out, device, stream: ns._to_device(ct, x.device, None)},
        jvp={"x": lambda ns, t, x, out, device, stream: ns._to_device(t, device, stream)}),
 )

@@ -17,8 +17,9 @@ through ``expand``).  ``from_dlpack`` accepts wrapped arrays without history
 from __future__ import annotations
 
 from .. import _errors
-from .._array_object import Array, BatchedArray
 from .. import _batching
+from .._array_object import Array
+from .._batching import BatchedArray
 from .._op import Op, creation, linear
 
 
@@ -117,8 +118,8 @@ CREATION_OPS: tuple[Op, ...] = (
              batch=_batching.like),
     creation("linspace", "start, stop, /, num, *, dtype=None, device=None, endpoint=True"),
     Op("meshgrid", "numeric", signature="*arrays, indexing='xy'", arrays=("arrays",),
-       sequence=True, forward=_meshgrid_forward, saves=False, vjp=_meshgrid_vjp,
-       jvp=_meshgrid_jvp, uses_out=True),  # multi-output: missing cotangents from out
+       sequence=True, forward=_meshgrid_forward, reads=(), vjp=_meshgrid_vjp,
+       jvp=_meshgrid_jvp),
     creation("ones", "shape, *, dtype=None, device=None"),
     creation("ones_like", _LIKE, arrays=("x",), batch=_batching.like),
     creation("zeros", "shape, *, dtype=None, device=None"),

@@ -33,7 +33,7 @@ def _bind_inspection(op, ns):
 
 def _inspection(name: str, signature: str) -> Op:
     return Op(name, "any", signature=signature, arrays=(), differentiable=False,
-              saves=False, bind=_bind_inspection)
+              reads=(), bind=_bind_inspection)
 
 
 def _astype_jvp(ns, t, x, out, dtype, copy, device):
@@ -47,7 +47,7 @@ def _astype_jvp(ns, t, x, out, dtype, copy, device):
 DATA_TYPE_OPS: tuple[Op, ...] = (
     # the tape casts the cotangent back to x's dtype; a device transfer is undone
     Op("astype", "any", batch=_batching.elementwise,
-       signature="x, dtype, /, *, copy=True, device=None", saves=False,
+       signature="x, dtype, /, *, copy=True, device=None", reads=(),
        view=lambda params: params["copy"] is False,  # then x itself may come back
        vjp={"x": lambda ns, ct, x, out, dtype, copy, device: (
            ct if device is None else ns._to_device(ct, x.device, None))},

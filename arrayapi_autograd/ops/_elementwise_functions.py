@@ -65,7 +65,7 @@ def _min_max_d(ns, x1, x2, out, loses):
     # neither wins nor loses, receives the cotangent): PyTorch's max/min backward,
     # where(x1 == x2, ct / 2, ct).masked_fill_(loses, 0)
     # written with casts, not nested where(): the same values, and cheaper on large arrays
-    dtype = out.dtype
+    dtype = ns.result_type(x1, x2)
     return 1.0 - ns.astype(loses, dtype) - 0.5 * ns.astype(x1 == x2, dtype)
 
 
@@ -185,10 +185,10 @@ def _abs_jvp(ns, t, x, out):
 
 ELEMENTWISE_OPS: tuple[Op, ...] = (
     # --- arithmetic -----------------------------------------------------------
-    Op("add", "numeric", signature="x1, x2, /", arrays=("x1", "x2"), saves=False,
+    Op("add", "numeric", signature="x1, x2, /", arrays=("x1", "x2"), reads=(),
        vjp={"x1": lambda ns, ct, x1, x2, out: ct, "x2": lambda ns, ct, x1, x2, out: ct},
        jvp={"x1": lambda ns, t, x1, x2, out: t, "x2": lambda ns, t, x1, x2, out: t}),
-    Op("subtract", "numeric", signature="x1, x2, /", arrays=("x1", "x2"), saves=False,
+    Op("subtract", "numeric", signature="x1, x2, /", arrays=("x1", "x2"), reads=(),
        vjp={"x1": lambda ns, ct, x1, x2, out: ct, "x2": lambda ns, ct, x1, x2, out: -ct},
        jvp={"x1": lambda ns, t, x1, x2, out: t, "x2": lambda ns, t, x1, x2, out: -t}),
     elementwise("multiply", "numeric",
@@ -198,17 +198,17 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
                 d={"x1": lambda ns, x1, x2, out: 1 / x2,
                    "x2": lambda ns, x1, x2, out: -x1 / (x2 * x2)},
                 reads={"x1": ("x2",), "x2": ("x1", "x2")}),
-    Op("negative", "numeric", saves=False,
+    Op("negative", "numeric", reads=(),
        vjp={"x": lambda ns, ct, x, out: -ct}, jvp={"x": lambda ns, t, x, out: -t}),
-    Op("positive", "numeric", saves=False,
+    Op("positive", "numeric", reads=(),
        vjp={"x": lambda ns, ct, x, out: ct}, jvp={"x": lambda ns, t, x, out: t}),
-    elementwise("pow", "numeric", d={"x1": _pow_d_x1, "x2": _pow_d_x2}, uses_out=True,
+    elementwise("pow", "numeric", d={"x1": _pow_d_x1, "x2": _pow_d_x2},
                 reads={"x1": ("x1", "x2"), "x2": ("x1", "x2", "out")}),
     elementwise("square", "numeric", d=lambda ns, x, out: 2 * x),
-    elementwise("sqrt", "floating-point", d=lambda ns, x, out: 0.5 / out, uses_out=True,
+    elementwise("sqrt", "floating-point", d=lambda ns, x, out: 0.5 / out,
                 reads={"x": ("out",)}),
     elementwise("reciprocal", "floating-point", d=lambda ns, x, out: -out * out,
-                uses_out=True, reads={"x": ("out",)}),
+                reads={"x": ("out",)}),
     # abs is real-valued on complex inputs: PyTorch's gradient is ct * sgn(x)
     Op("abs", "numeric", vjp={"x": lambda ns, ct, x, out: ct * ns.sign(x)},
        jvp={"x": _abs_jvp}),
@@ -216,7 +216,7 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
                 d={"x1": lambda ns, x1, x2, out: ns.ones_like(x1),
                    "x2": lambda ns, x1, x2, out: -ns.floor(x1 / x2)}),
     zero_derivative("floor_divide", "real numeric", binary=True),
-    Op("sign", "numeric", uses_out=True,
+    Op("sign", "numeric", reads=("x", "out"),
        vjp={"x": lambda ns, ct, x, out: _sgn_derivative(ns, ct, x, out)},
        jvp={"x": lambda ns, t, x, out: _sgn_derivative(ns, t, x, out)}),
     zero_derivative("floor", "real numeric"),
@@ -225,9 +225,9 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     zero_derivative("round", "numeric"),
     # --- exponentials and logarithms -------------------------------------------
     # rules reading only their output keep no input (as PyTorch's result-saving formulas)
-    elementwise("exp", "floating-point", d=lambda ns, x, out: out, uses_out=True,
+    elementwise("exp", "floating-point", d=lambda ns, x, out: out,
                 reads={"x": ("out",)}),
-    elementwise("expm1", "floating-point", d=lambda ns, x, out: out + 1, uses_out=True,
+    elementwise("expm1", "floating-point", d=lambda ns, x, out: out + 1,
                 reads={"x": ("out",)}),
     elementwise("log", "floating-point", d=lambda ns, x, out: 1 / x),
     elementwise("log1p", "floating-point", d=lambda ns, x, out: 1 / (x + 1)),
@@ -240,11 +240,12 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
                    "x2": lambda ns, x1, x2, out: 1 / (1 + ns.exp(x1 - x2))}),
     elementwise("hypot", "real floating-point",
                 d={"x1": lambda ns, x1, x2, out: x1 / out,
-                   "x2": lambda ns, x1, x2, out: x2 / out}, uses_out=True),
+                   "x2": lambda ns, x1, x2, out: x2 / out},
+                reads=("x1", "x2", "out")),
     # --- trigonometric and hyperbolic -----------------------------------------
     elementwise("sin", "floating-point", d=lambda ns, x, out: ns.cos(x)),
     elementwise("cos", "floating-point", d=lambda ns, x, out: -ns.sin(x)),
-    elementwise("tan", "floating-point", d=lambda ns, x, out: 1 + out * out, uses_out=True,
+    elementwise("tan", "floating-point", d=lambda ns, x, out: 1 + out * out,
                 reads={"x": ("out",)}),
     elementwise("asin", "floating-point", d=lambda ns, x, out: 1 / ns.sqrt(1 - x * x)),
     elementwise("acos", "floating-point", d=lambda ns, x, out: -1 / ns.sqrt(1 - x * x)),
@@ -254,7 +255,7 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
                    "x2": lambda ns, x1, x2, out: _atan2_d(ns, -x1, x1, x2)}),
     elementwise("sinh", "floating-point", d=lambda ns, x, out: ns.cosh(x)),
     elementwise("cosh", "floating-point", d=lambda ns, x, out: ns.sinh(x)),
-    elementwise("tanh", "floating-point", d=lambda ns, x, out: 1 - out * out, uses_out=True,
+    elementwise("tanh", "floating-point", d=lambda ns, x, out: 1 - out * out,
                 reads={"x": ("out",)}),
     elementwise("asinh", "floating-point", d=lambda ns, x, out: 1 / ns.sqrt(x * x + 1)),
     elementwise("acosh", "floating-point", d=lambda ns, x, out: 1 / ns.sqrt(x * x - 1)),
@@ -263,28 +264,26 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     replace(elementwise("maximum", "real numeric",
                         d={"x1": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 < x2),
                            "x2": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 > x2)},
-                        uses_out=True, doc=_MIN_MAX_DOC.format(name="maximum", word="larger"),
-                        # out is saved for its dtype only: changing its values is allowed
+                        doc=_MIN_MAX_DOC.format(name="maximum", word="larger"),
                         reads={"x1": ("x1", "x2"), "x2": ("x1", "x2")}),
             jvp=lambda ns, tangents, x1, x2, out: _min_max_jvp(ns, tangents, x1, x2, x1 > x2)),
     replace(elementwise("minimum", "real numeric",
                         d={"x1": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 > x2),
                            "x2": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 < x2)},
-                        uses_out=True, doc=_MIN_MAX_DOC.format(name="minimum", word="smaller"),
-                        # out is saved for its dtype only: changing its values is allowed
+                        doc=_MIN_MAX_DOC.format(name="minimum", word="smaller"),
                         reads={"x1": ("x1", "x2"), "x2": ("x1", "x2")}),
             jvp=lambda ns, tangents, x1, x2, out: _min_max_jvp(ns, tangents, x1, x2, x1 < x2)),
     Op("clip", "real numeric", signature="x, /, min=None, max=None",
        arrays=("x", "min", "max"), vjp=_clip_vjp, jvp=_clip_jvp),
     elementwise("copysign", "real floating-point",
                 d={"x1": _copysign_d_x1, "x2": lambda ns, x1, x2, out: ns.zeros_like(out)},
-                uses_out=True),
+                reads=("x1", "x2", "out")),
     # --- complex parts ----------------------------------------------------------
-    Op("real", "numeric", saves=False, view=True, vjp={"x": _real_vjp},
+    Op("real", "numeric", reads=(), view=True, vjp={"x": _real_vjp},
        jvp={"x": lambda ns, t, x, out: ns.real(t)}),
-    Op("imag", "numeric", saves=False, vjp={"x": _imag_vjp},
+    Op("imag", "numeric", reads=(), vjp={"x": _imag_vjp},
        jvp={"x": lambda ns, t, x, out: ns.imag(t)}),
-    Op("conj", "numeric", saves=False, vjp={"x": _conj_vjp},
+    Op("conj", "numeric", reads=(), vjp={"x": _conj_vjp},
        jvp={"x": lambda ns, t, x, out: conj(ns, t)}),
     # --- no derivative: comparisons, predicates, logical and bitwise ----------
     nondifferentiable("equal", "any", signature="x1, x2, /", arrays=("x1", "x2")),
@@ -301,7 +300,7 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     nondifferentiable("signbit", "real floating-point"),
     # float result but no derivative in PyTorch: recorded, and backward says so
     Op("nextafter", "real floating-point", signature="x1, x2, /", arrays=("x1", "x2"),
-       vjp={}, jvp={}, saves=False),
+       vjp={}, jvp={}, reads=()),
     nondifferentiable("logical_and", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
     nondifferentiable("logical_or", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
     nondifferentiable("logical_xor", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import inspect
 
+from .._array_object import Array
+from .._batching import BatchedArray
+from .._op import parameters
+
 
 def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
     """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes."""
@@ -56,21 +60,19 @@ def standard_signature(op, ns, backend_function):
     them.  Wrapped arrays are unwrapped; the backend gets every argument
     positionally except keyword-only ones.
     """
-    from .._op import parameters
-
     arguments = []
     for p in parameters(op.signature):
         if p.kind is inspect.Parameter.VAR_POSITIONAL:
-            arguments.append(f"*[_unwrap(a) for a in {p.name}]")
+            arguments.append(f"*[backend_array(a) for a in {p.name}]")
         elif p.kind is inspect.Parameter.KEYWORD_ONLY:
-            arguments.append(f"{p.name}=_unwrap({p.name})")
+            arguments.append(f"{p.name}=backend_array({p.name})")
         else:
-            arguments.append(f"_unwrap({p.name})")
+            arguments.append(f"backend_array({p.name})")
     name = op.short_name
     source = _PASS_THROUGH.format(name=name, signature=op.signature,
                                   arguments=", ".join(arguments))
     scope = {"_backend": backend_function,
-             "_unwrap": _unwrap}
+             "backend_array": backend_array}
     exec(compile(source, f"<arrayapi_autograd {op.name}>", "exec"), scope)
     function = scope[name]
     function.__qualname__ = name
@@ -79,10 +81,8 @@ def standard_signature(op, ns, backend_function):
     return function
 
 
-def _unwrap(a):
+def backend_array(a):
     """The backend array of a wrapped one (of one row's worth of a batched one)."""
-    from .._array_object import Array, BatchedArray
-
     while isinstance(a, BatchedArray):
         a = a._physical
     return a._data if isinstance(a, Array) else a

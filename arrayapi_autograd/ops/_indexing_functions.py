@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from .. import _batching
 from .._op import Op
+from ._helpers import backend_array
 
 
 def _normalize(axis, ndim):
@@ -41,10 +42,10 @@ def _mesh_key(ns, shape, axis, indices):
     key = []
     for d in range(ndim):
         if d == axis:
-            key.append(indices._data)
+            key.append(backend_array(indices))
         else:
             index = ns.arange(shape[d], device=indices.device)
-            key.append(ns.reshape(index, (1,) * d + (-1,) + (1,) * (ndim - d - 1))._data)
+            key.append(backend_array(ns.reshape(index, (1,) * d + (-1,) + (1,) * (ndim - d - 1))))
     return tuple(key)
 
 
@@ -65,7 +66,7 @@ def _take_vjp(ns, ct, x, indices, out, axis):
         positions = term if positions is None else positions + term
         stride *= x.shape[d]
     positions = ns.reshape(ns.broadcast_to(positions, ct.shape), (-1,))
-    flat = ns._function("_scatter_add")(ns.reshape(ct, (-1,)), key=(positions._data,),
+    flat = ns._function("_scatter_add")(ns.reshape(ct, (-1,)), key=(backend_array(positions),),
                                         shape=(stride,))
     return ns.reshape(flat, x.shape)
 

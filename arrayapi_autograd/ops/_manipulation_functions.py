@@ -30,7 +30,7 @@ from .. import _errors
 from .._array_object import Array
 from .. import _batching
 from .._op import Op, linear
-from ._helpers import standard_signature
+from ._helpers import backend_array, standard_signature
 
 
 def inverse_permutation(axes):
@@ -199,18 +199,17 @@ def _open_mesh_key(ns, shape, axis, indices):
     key = []
     for d in range(ndim):
         index = indices if d == axis else ns.arange(shape[d], device=indices.device)
-        key.append(ns.reshape(index, (1,) * d + (-1,) + (1,) * (ndim - d - 1))._data)
+        key.append(backend_array(ns.reshape(index, (1,) * d + (-1,) + (1,) * (ndim - d - 1))))
     return tuple(key)
 
 
 MANIPULATION_OPS: tuple[Op, ...] = (
     Op("broadcast_arrays", "any", batch=_batching.broadcast_arrays,
        signature="*arrays", arrays=("arrays",), sequence=True,
-       forward=lambda xp, *arrays: xp.broadcast_arrays(*arrays), view=True, saves=False,
-       uses_out=True,  # multi-output: the tape fills missing cotangents with zeros_like(out)
+       forward=lambda xp, *arrays: xp.broadcast_arrays(*arrays), view=True, reads=(),
        vjp=_broadcast_arrays_vjp, jvp=_broadcast_arrays_jvp),
     Op("broadcast_shapes", "any", signature="*shapes", arrays=(), differentiable=False,
-       saves=False, bind=_bind_broadcast_shapes),
+       reads=(), bind=_bind_broadcast_shapes),
     linear("broadcast_to", "any", batch=_batching.broadcast_to, signature="x, /, shape", view=True,
            # the tape sums a cotangent back to the input's shape
            vjp={"x": lambda ns, ct, x, out, shape: ct}),
@@ -223,7 +222,7 @@ MANIPULATION_OPS: tuple[Op, ...] = (
     linear("flip", "any", batch=_batching.axes("axis"), signature="x, /, *, axis=None", view=True,
            vjp={"x": lambda ns, ct, x, out, axis: ns.flip(ct, axis=axis)}),
     Op("moveaxis", "any", batch=_batching.moveaxis,
-       signature="x, source, destination, /", view=True, saves=False,
+       signature="x, source, destination, /", view=True, reads=(),
        vjp={"x": _moveaxis_vjp}, jvp={"x": _moveaxis_jvp}),
     linear("permute_dims", "any", batch=_batching.permute_dims, signature="x, /, axes", view=True,
            vjp={"x": lambda ns, ct, x, out, axes:
@@ -231,7 +230,7 @@ MANIPULATION_OPS: tuple[Op, ...] = (
     # repeats (an int or an integer array) is never differentiable: it is a parameter
     Op("repeat", "any", batch=_batching.flattening,
        signature="x, repeats, /, *, axis=None", forward=_repeat_forward,
-       saves=False, vjp={"x": _repeat_vjp}, jvp={"x": _repeat_jvp}),
+       reads=(), vjp={"x": _repeat_vjp}, jvp={"x": _repeat_jvp}),
     linear("reshape", "any", batch=_batching.reshape,
            signature="x, /, shape, *, copy=None", view=True,
            vjp={"x": _shape_vjp}),
@@ -244,10 +243,10 @@ MANIPULATION_OPS: tuple[Op, ...] = (
     linear("stack", "any", batch=_batching.joining(1),
            signature="arrays, /, *, axis=0", arrays=("arrays",),
            sequence=True, forward=_stack_forward, vjp=_stack_vjp),
-    Op("tile", "any", batch=_batching.tile, signature="x, repetitions, /", saves=False,
+    Op("tile", "any", batch=_batching.tile, signature="x, repetitions, /", reads=(),
        vjp={"x": _tile_vjp},
        jvp={"x": lambda ns, t, x, out, repetitions: ns.tile(t, repetitions)}),
     linear("unstack", "any", batch=_batching.axes("axis"),
            signature="x, /, *, axis=0", view=True, vjp=_unstack_vjp,
-           uses_out=True),  # multi-output: the tape fills missing cotangents from out
+           ),
 )

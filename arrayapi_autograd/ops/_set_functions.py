@@ -22,8 +22,7 @@ from .._op import Op, nondifferentiable
 
 def _no_derivative(name: str) -> Op:
     """Recorded, with no rule: a backward or JVP through its values raises."""
-    # uses_out: the tape fills the cotangents of the other outputs with zeros like them
-    return Op(name, "any", vjp={}, jvp={}, saves=False, uses_out=True)
+    return Op(name, "any", vjp={}, jvp={}, reads=())
 
 
 SET_OPS: tuple[Op, ...] = (

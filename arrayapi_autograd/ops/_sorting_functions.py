@@ -82,7 +82,7 @@ SORTING_OPS: tuple[Op, ...] = (
     # private: ``a`` gathered along ``axis`` by a permutation ``indices`` whose inverse is
     # ``inverse`` (integer arrays, constants); linear, its transpose gathers by ``inverse``
     Op("_permute", "any", batch=_batching.along_axis, signature="a, indices, inverse, /, *, axis",
-       arrays=("a", "indices", "inverse"), forward=_permute_forward, saves=False,
+       arrays=("a", "indices", "inverse"), forward=_permute_forward, reads=(),
        vjp={"a": lambda ns, ct, a, indices, inverse, out, axis:
             _permute(ns, ct, inverse, indices, axis)},
        jvp={"a": lambda ns, t, a, indices, inverse, out, axis:

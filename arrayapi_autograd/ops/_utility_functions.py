@@ -80,6 +80,6 @@ UTILITY_OPS: tuple[Op, ...] = (
                       signature="x, /, *, axis=None, keepdims=False"),
     Op("diff", "numeric", batch=_batching.diff,
        signature="x, /, *, axis=-1, n=1, prepend=None, append=None",
-       arrays=("x", "prepend", "append"), forward=_diff_forward, saves=False,
+       arrays=("x", "prepend", "append"), forward=_diff_forward, reads=(),
        vjp=_diff_vjp, jvp=_diff_jvp),
 )
