@@ -541,7 +541,7 @@ def _unwrap_key(key, ns):
 # ---------------------------------------------------------------------------
 
 def _call(op, forward, ns, primals: tuple, params: dict):
-    """Run ``op`` on ``primals``: the hot path of every wrapped function.
+    """Run ``op`` on ``primals``: the entry point of every wrapped function.
 
     Unwraps the inputs (wrapped arrays of ``ns``, the backend's own arrays and
     Python scalars; anything else is a ``TypeError``), runs ``forward``, and
@@ -564,7 +564,69 @@ def _call(op, forward, ns, primals: tuple, params: dict):
         else:
             ns._check_foreign(p)
             raws.append(p)
-    out = forward(*raws, **params)
+    return _finish(op, ns, primals, params, forward(*raws, **params), tracked)
+
+
+def _call1(op, forward, ns, x, params: dict):
+    """:func:`_call` for an op with one array parameter: the hot path, without a loop."""
+    if type(x) is Array and x._ns is ns and not x._tangents and not op.view:
+        out = forward(x._data, **params)
+        if type(out) is not ns._array_type:
+            return _finish(op, ns, (x,), params, out, x._node is not None)
+        result = _new(Array)
+        result._data = out
+        result._ns = ns
+        result._node = None
+        result._index = 0
+        result._version = [0]
+        result._tangents = None
+        if x._node is not None and op.differentiable and _tape.state.recording:
+            return _tape.record_one(op, ns, (x,), params, result)
+        return result
+    return _call(op, forward, ns, (x,), params)
+
+
+def _call2(op, forward, ns, x1, x2, params: dict):
+    """:func:`_call` for an op with two array parameters (an array and a scalar, or two
+    arrays): the hot path of binary functions and operators, without a loop."""
+    if op.view:
+        return _call(op, forward, ns, (x1, x2), params)
+    if type(x1) is Array:
+        if x1._ns is not ns or x1._tangents:
+            return _call(op, forward, ns, (x1, x2), params)
+        raw1 = x1._data
+        tracked = x1._node is not None
+    elif isinstance(x1, _SCALARS):
+        raw1 = x1
+        tracked = False
+    else:
+        return _call(op, forward, ns, (x1, x2), params)
+    if type(x2) is Array:
+        if x2._ns is not ns or x2._tangents:
+            return _call(op, forward, ns, (x1, x2), params)
+        raw2 = x2._data
+        tracked = tracked or x2._node is not None
+    elif not isinstance(x2, _SCALARS):
+        return _call(op, forward, ns, (x1, x2), params)
+    else:
+        raw2 = x2
+    out = forward(raw1, raw2, **params)
+    if type(out) is not ns._array_type:
+        return _finish(op, ns, (x1, x2), params, out, tracked)
+    result = _new(Array)
+    result._data = out
+    result._ns = ns
+    result._node = None
+    result._index = 0
+    result._version = [0]
+    result._tangents = None
+    if tracked and op.differentiable and _tape.state.recording:
+        return _tape.record_one(op, ns, (x1, x2), params, result)
+    return result
+
+
+def _finish(op, ns, primals: tuple, params: dict, out, tracked: bool):
+    """Wrap the backend result ``out`` of ``op``, recording it when an input is tracked."""
     if type(out) is ns._array_type and not op.view:
         result = _new(Array)
         result._data = out
@@ -611,8 +673,9 @@ def _binary(name, pyop, reflected=False):
             op = self._ns._records[name][0]
         if not isinstance(other, _OPERANDS) and not self._ns._is_backend_array(other):
             return _foreign_operand(self._ns, other)
-        primals = (other, self) if reflected else (self, other)
-        return _call(op, pyop, self._ns, primals, _EMPTY)
+        if reflected:
+            return _call2(op, pyop, self._ns, other, self, _EMPTY)
+        return _call2(op, pyop, self._ns, self, other, _EMPTY)
 
     return method
 

@@ -23,7 +23,7 @@ import array_api_compat
 import numpy as np
 
 from . import _errors, ops
-from ._array_object import Array, _call
+from ._array_object import Array, _call, _call1, _call2
 from ._op import make_function, make_raw_function
 
 _SCALARS = (int, float, complex, bool)
@@ -184,7 +184,7 @@ class Namespace(types.ModuleType):
                         continue
                 else:
                     forward = _bound_forward(op.forward, xp)
-                function = make_function(op, forward, self, _call)
+                function = make_function(op, forward, self, (_call, _call1, _call2))
                 self._records[op.name] = (op, forward)
             self._functions[op.name] = function
             if short.startswith("_"):
@@ -363,6 +363,11 @@ class RawNamespace(types.ModuleType):
         super().__init__(f"{ns.__name__}._raw", RawNamespace.__doc__)
         self._wrapped = ns
         self._raw = self
+        # the helpers the rules and the tape use, as plain attributes (no look-up chain)
+        for name in ("_xp", "_is_complex_dtype", "_is_float_dtype", "_complex_cache",
+                     "_float_cache", "_device", "_constant", "_rebuild", "_array_type",
+                     "Array", "__array_namespace_info__", "__array_api_version__"):
+            setattr(self, name, getattr(ns, name))
         self._functions: dict[str, Any] = {}
         xp = ns._xp
         for name in _DTYPE_NAMES + _CONSTANTS:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -136,11 +136,14 @@ class Op:
 
 def conj(ns, a):
     """Complex conjugate of ``a``, skipped for real dtypes (the common case)."""
-    if not hasattr(a, "dtype"):
+    try:
+        dtype = a.dtype
+    except AttributeError:  # a Python scalar
         return a.conjugate()
-    if ns._is_complex_dtype(a.dtype):
-        return ns.conj(a)
-    return a
+    is_complex = ns._complex_cache.get(dtype)
+    if is_complex is None:
+        is_complex = ns._is_complex_dtype(dtype)
+    return ns.conj(a) if is_complex else a
 
 
 def _unary_rules(d):
@@ -281,9 +284,16 @@ def creation(name: str, signature: str, *, arrays: tuple = (), doc: str = "", **
 # exactly as the standard writes them.
 # ---------------------------------------------------------------------------
 
+_EMPTY: dict = {}
+
 _TEMPLATE = """\
 def {name}({signature}):
     return _call(_op, _forward, _ns, {primals}, {params})
+"""
+# one or two array parameters: the dispatcher for that arity (no tuple, no loop)
+_TEMPLATE_ARITY = """\
+def {name}({signature}):
+    return _call(_op, _forward, _ns, {arrays}, {params})
 """
 
 
@@ -294,7 +304,7 @@ def parameters(signature: str) -> list[inspect.Parameter]:
     return list(inspect.signature(scope["_f"]).parameters.values())
 
 
-def make_function(op: Op, forward: Callable, ns, call: Callable) -> Callable:
+def make_function(op: Op, forward: Callable, ns, calls: Sequence[Callable]) -> Callable:
     """Build ``ns.<name>`` for ``op``: unwraps, calls ``forward``, records.
 
     Parameters
@@ -303,8 +313,11 @@ def make_function(op: Op, forward: Callable, ns, call: Callable) -> Callable:
     forward : callable
         The forward bound to the backend: ``forward(*raw_arrays, **params)``.
     ns : Namespace
-    call : callable
-        The dispatcher ``call(op, forward, ns, primals, params)``.
+    calls : sequence of callables
+        The dispatchers: ``calls[0](op, forward, ns, primals, params)`` for any
+        op, ``calls[1](op, forward, ns, x, params)`` and
+        ``calls[2](op, forward, ns, x1, x2, params)`` for ops with one or two
+        array parameters.
     """
     params = parameters(op.signature)
     names = [p.name for p in params]
@@ -321,11 +334,18 @@ def make_function(op: Op, forward: Callable, ns, call: Callable) -> Callable:
                        and p.kind is inspect.Parameter.POSITIONAL_ONLY]
     if positional_only:
         forward = _positional_adapter(forward, positional_only)
-    params_src = "{" + ", ".join(f"{n!r}: {n}" for n in others) + "}"
+    # no parameters: one shared empty dict (never mutated), not a new one per call
+    params_src = "{" + ", ".join(f"{n!r}: {n}" for n in others) + "}" if others else "_EMPTY"
     short = op.short_name
-    source = _TEMPLATE.format(name=short, signature=op.signature, primals=primals,
-                              params=params_src)
-    scope = {"_call": call, "_op": op, "_forward": forward, "_ns": ns}
+    arity = 0 if op.sequence or len(op.arrays) not in (1, 2) else len(op.arrays)
+    if arity:
+        source = _TEMPLATE_ARITY.format(name=short, signature=op.signature,
+                                        arrays=", ".join(op.arrays), params=params_src)
+    else:
+        source = _TEMPLATE.format(name=short, signature=op.signature, primals=primals,
+                                  params=params_src)
+    scope = {"_call": calls[arity], "_op": op, "_forward": forward, "_ns": ns,
+             "_EMPTY": _EMPTY}
     exec(compile(source, f"<arrayapi_autograd {op.name}>", "exec"), scope)
     function = scope[short]
     function.__qualname__ = short

@@ -177,15 +177,21 @@ class Node:
     saved : tuple
         ``(position, version_cell, version)`` for every kept array that must
         not change in place before the backward (position ``-1``: an output).
-    hooks, out_tangents, out_meta, view_version
-        Rarely set: hooks per output index, forward-mode tangents of the saved
-        outputs (forward-over-reverse), ``(shape, dtype)`` per output of a
+    multi, hooks, out_tangents, out_meta, view_version
+        Rarely set, so class-level defaults until then (kept in the instance's
+        lazily made ``__dict__``): whether the op returned a sequence, hooks per
+        output index, forward-mode tangents of the saved outputs
+        (forward-over-reverse), ``(shape, dtype)`` per output of a
         multi-output op, and for a view the version of its base when taken.
     """
 
-    __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "n_out",
-                 "multi", "saved", "hooks", "out_tangents", "out_meta", "view_version",
-                 "__weakref__")
+    __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "n_out", "saved",
+                 "read", "__dict__", "__weakref__")
+    multi = False
+    hooks = None
+    out_tangents = None
+    out_meta = None
+    view_version = None
 
     def __init__(self, op, ns, primals, params, edges, out, n_out, saved):
         self.op = op
@@ -196,12 +202,8 @@ class Node:
         self.edges = edges
         self.out = out
         self.n_out = n_out
-        self.multi = False
         self.saved = saved
-        self.hooks = None
-        self.out_tangents = None
-        self.out_meta = None
-        self.view_version = None
+        self.read = None  # positions of the inputs the needed rules read (None: all)
 
     def __repr__(self):
         return f"<Node {self.op.name} #{self.seq}>"
@@ -210,8 +212,9 @@ class Node:
         """Free the saved values; a later backward through this node raises."""
         self.primals = None
         self.out = None
-        self.out_tangents = None
         self.saved = ()
+        if self.out_tangents is not None:
+            self.out_tangents = None
 
     def check_versions(self) -> None:
         """Raise if a kept array was changed in place after it was recorded."""
@@ -240,19 +243,21 @@ class Node:
         and backend arrays passed as constants become arrays of ``like``'s
         dtype (the output's, as the standard's promotion gives a scalar).
         """
-        ns = self.ns
-        edges = self.edges
-        args = list(self.primals)
-        for i, p in enumerate(args):
+        args = []
+        read = self.read
+        i = 0
+        for p in self.primals:
             if isinstance(p, Value):
-                if raw:
-                    args[i] = p._data
+                args.append(p._data if raw else p)
             elif p is NOT_KEPT:
-                edge = edges[i]
-                args[i] = ValueNotSaved(edge[2], edge[3], like, ns, self.op, i)
-            elif p is not None:
+                args.append(ValueNotSaved(self, i, like))
+            elif p is None or (read is not None and i not in read):
+                args.append(p)  # a constant no rule reads stays as it is
+            else:
+                ns = self.ns
                 constant = ns._constant(p, _backend_array(like))
-                args[i] = constant if raw else ns.Array._from_node(constant, ns, None, 0)
+                args.append(constant if raw else ns.Array._from_node(constant, ns, None, 0))
+            i += 1
         return args
 
     def output(self, raw: bool):
@@ -341,19 +346,24 @@ class ValueNotSaved:
     wrong gradient.  The device is the cotangent's, looked up only when asked.
     """
 
-    __slots__ = ("shape", "dtype", "_like", "_ns", "_op", "_position")
+    __slots__ = ("_node", "_position", "_like")
 
-    def __init__(self, shape, dtype, like, ns, op, position: int):
-        self.shape = shape
-        self.dtype = dtype
-        self._like = like
-        self._ns = ns
-        self._op = op
+    def __init__(self, node, position: int, like):
+        self._node = node
         self._position = position
+        self._like = like
+
+    @property
+    def shape(self):
+        return self._node.edges[self._position][2]
+
+    @property
+    def dtype(self):
+        return self._node.edges[self._position][3]
 
     @property
     def device(self):
-        return self._ns._device(_backend_array(self._like))
+        return self._node.ns._device(_backend_array(self._like))
 
     @property
     def ndim(self) -> int:
@@ -364,12 +374,12 @@ class ValueNotSaved:
         return math.prod(self.shape)
 
     def _error(self):
-        op = self._op
+        op = self._node.op
         name = op.arrays[0] if op.sequence else op.arrays[self._position]
         return _errors.value_not_saved(op.name, f"argument '{name}'")
 
     def __repr__(self):
-        return f"<value of argument {self._position} of '{self._op.name}', not saved>"
+        return f"<value of argument {self._position} of '{self._node.op.name}', not saved>"
 
     @property
     def __array_namespace__(self):
@@ -488,12 +498,23 @@ def _kept(op, primals: tuple, needed: int | None) -> tuple:
         return primals, tuple((i, p._version, p._version[0]) for i, p in enumerate(primals)
                               if isinstance(p, Value)), out_read
     if keep is not None:
-        primals = tuple(p if k else NOT_KEPT for p, k in zip(primals, keep))
-    if checked is None:
-        checked = range(len(primals))
-    saved = tuple((i, p._version, p._version[0]) for i, p in
-                  ((i, primals[i]) for i in checked) if isinstance(p, Value))
-    return primals, saved, out_read
+        primals = tuple([p if k else NOT_KEPT for p, k in zip(primals, keep)])
+    if not checked:
+        return primals, (), out_read
+    saved = []
+    for i in checked:
+        p = primals[i]
+        if isinstance(p, Value):
+            saved.append((i, p._version, p._version[0]))
+    return primals, tuple(saved), out_read
+
+
+def _read_positions(op, needed: int | None, n: int):
+    """The positions whose values the needed rules read (``None``: all of them)."""
+    if op.sequence:
+        return None
+    checked = kept_inputs(op, (1 << n) - 1 if needed is None else needed)[1]
+    return checked
 
 
 def record_one(op, ns, primals: tuple, params: dict, result):
@@ -511,34 +532,54 @@ def record_one(op, ns, primals: tuple, params: dict, result):
     edges = []
     needed = 0  # bit i: input i needs a gradient
     has_tangents = False
-    i = 0
+    bit = 1
     for p in primals:
         if isinstance(p, Value):
-            if p._node is not None:
-                edges.append(_edge(p))
-                needed |= 1 << i
+            parent = p._node
+            if parent is not None:
+                if type(parent) is Node and parent.view_version is not None:
+                    edges.append(_edge(p))  # checks the view is not stale
+                else:
+                    data = p._data
+                    edges.append((parent, p._index, data.shape, data.dtype))
+                needed |= bit
             else:
                 edges.append(None)
             if p._tangents:
                 has_tangents = True
         else:
             edges.append(None)
-        i += 1
+        bit <<= 1
     if needed:
         entry = op.kept.get(needed)
         if entry is None:
             entry = kept_inputs(op, needed)
         keep, checked, out_read = entry
-        if keep is None and len(primals) == 1 and checked:
-            # one input, kept and checked: the commonest node
-            p = primals[0]
-            stored, saved = primals, ((0, p._version, p._version[0]),)
+        if keep is None:
+            stored = primals
+        elif keep is False:  # a sequence none of whose values is read
+            stored = tuple([NOT_KEPT if isinstance(p, Value) and p._node is not None else p
+                            for p in primals])
         else:
-            stored, saved, out_read = _kept(op, primals, needed)
+            stored = tuple([p if k else NOT_KEPT for p, k in zip(primals, keep)])
+        if checked is None:  # a sequence whose values are read: all of them
+            checked = range(len(primals))
+        if checked:
+            saved = []
+            for i in checked:
+                p = primals[i]
+                if isinstance(p, Value):
+                    saved.append((i, p._version, p._version[0]))
+            if out_read:
+                saved.append((-1, result._version, 0))
+            saved = tuple(saved)
+        elif out_read:
+            saved = ((-1, result._version, 0),)
+        else:
+            saved = ()
         node = Node(op, ns, stored, params, tuple(edges),
                     (out,) if op.reads_out else None, 1, saved)
-        if out_read:
-            node.saved = saved + ((-1, result._version, 0),)
+        node.read = checked
         result._node = node
     else:
         node = None
@@ -597,6 +638,8 @@ def record(op, ns, primals: tuple, params: dict, out):
                                             else needed)
             node = Node(op, ns, stored, params, tuple(edges),
                         raw_outs if op.reads_out else None, len(raw_outs), saved)
+            node.read = _read_positions(op, None if version is not None else needed,
+                                        len(primals))
     results = []
     for i, raw in enumerate(raw_outs):
         cell = version if version is not None else [0]
@@ -978,8 +1021,9 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 heapq.heappush(heap, (-node.seq, node))
             slot[head._index] = _accumulate(slot[head._index], ct)
 
+        heappush, heappop = heapq.heappush, heapq.heappop
         while heap:
-            node = heapq.heappop(heap)[1]
+            node = heappop(heap)[1]
             cts = pending.pop(node)
             if node.hooks:
                 for index, hooks in node.hooks.items():
@@ -1000,13 +1044,17 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                         (id(parent), index) not in target_keys:
                     continue
                 if type(parent) is Leaf:
-                    leaf_totals[parent] = _accumulate(leaf_totals.get(parent), ct)
+                    total = leaf_totals.get(parent)
+                    leaf_totals[parent] = ct if total is None else total + ct
                     continue
                 slot = pending.get(parent)
                 if slot is None:
                     slot = pending[parent] = [None] * parent.n_out
-                    heapq.heappush(heap, (-parent.seq, parent))
-                slot[index] = _accumulate(slot[index], ct)
+                    heappush(heap, (-parent.seq, parent))
+                    slot[index] = ct
+                else:
+                    total = slot[index]
+                    slot[index] = ct if total is None else total + ct
             if not retain_graph:
                 node.release()
 

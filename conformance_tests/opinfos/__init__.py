@@ -1,17 +1,20 @@
-"""The conformance table: one OpInfo per function, mirroring the package's sections."""
+"""The conformance table: one OpInfo per function, mirroring the package's sections.
+
+The sections are the package's own list (``arrayapi_autograd.ops.SECTIONS``):
+each has a module here named by its key, holding that section's ``OPINFOS``.
+"""
 
 from __future__ import annotations
 
-from . import (array_object, creation, data_type, elementwise, fft, indexing, linalg,
-               linear_algebra, manipulation, searching, set, sorting, statistical, utility)
+import importlib
+
+from arrayapi_autograd.ops import SECTIONS
+
 from ._core import OpInfo, Sample
 
-ALL_OPINFOS: tuple[OpInfo, ...] = (
-    array_object.OPINFOS + creation.OPINFOS + data_type.OPINFOS + elementwise.OPINFOS
-    + indexing.OPINFOS + linear_algebra.OPINFOS + manipulation.OPINFOS + searching.OPINFOS
-    + set.OPINFOS + sorting.OPINFOS + statistical.OPINFOS + utility.OPINFOS
-    + linalg.OPINFOS + fft.OPINFOS
-)
+ALL_OPINFOS: tuple[OpInfo, ...] = tuple(
+    info for section in SECTIONS
+    for info in importlib.import_module(f"{__name__}.{section.key}").OPINFOS)
 
 BY_NAME = {info.name: info for info in ALL_OPINFOS}
 
