@@ -17,6 +17,18 @@ def _fmt(value) -> str:
     return f"{value:.3g}"
 
 
+SMOKE = ("Smoke run (--quick): tiny sizes and short samples, to check that every workload "
+         "runs and agrees; its times say nothing about the full sizes, and no target is "
+         "judged.")
+
+
+def _label(metric, wr) -> str:
+    """The metric's column label, with the sizes of the run filled in."""
+    from .workloads import fill_sizes
+
+    return fill_sizes(metric.label, wr.sizes)
+
+
 def _verdict(ok) -> str:
     return "n/a" if ok is None else ("met" if ok else "MISSED")
 
@@ -32,10 +44,10 @@ def print_tables(results: Results, console=None) -> None:
     console = console or Console()
     for wr in results.workloads:
         w = wr.workload
-        table = Table(title=f"({w.key}) {w.title}", title_justify="left")
+        table = Table(title=f"({w.key}) {w.title_for(results.quick)}", title_justify="left")
         table.add_column("library")
         for m in w.metrics:
-            table.add_column(m.label, justify="right")
+            table.add_column(_label(m, wr), justify="right")
         table.add_column("notes")
         for name in w.libraries:
             if name in wr.rows:
@@ -45,6 +57,9 @@ def print_tables(results: Results, console=None) -> None:
             elif name in wr.notes:
                 table.add_row(name, *("-" for _ in w.metrics), f"skipped: {wr.notes[name]}")
         console.print(table)
+    if results.quick:
+        console.print(SMOKE)
+        return
     table = Table(title="Targets", title_justify="left")
     for col in ("target", "measured", "bound", "verdict"):
         table.add_column(col)
@@ -68,16 +83,20 @@ def to_markdown(results: Results, profile: str | None = None) -> str:
     lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()))
     if env.get("note"):
         lines += ["", f"**Note:** {env['note']}"]
-    lines += ["", "## Targets", "", "| target | measured | bound | verdict |",
-              "| --- | ---: | ---: | --- |"]
-    for wr in results.workloads:
-        for text, value, bound, ok in wr.targets:
-            lines.append(f"| {text} | {_fmt(value)} | {_fmt(bound)} | {_verdict(ok)} |")
+    if results.quick:
+        lines += ["", f"**{SMOKE}**"]
+    else:
+        lines += ["", "## Targets", "", "| target | measured | bound | verdict |",
+                  "| --- | ---: | ---: | --- |"]
+        for wr in results.workloads:
+            for text, value, bound, ok in wr.targets:
+                lines.append(f"| {text} | {_fmt(value)} | {_fmt(bound)} | {_verdict(ok)} |")
     for wr in results.workloads:
         w = wr.workload
         sizes = ", ".join(f"{k}={v}" for k, v in wr.sizes.items())
-        lines += ["", f"## ({w.key}) {w.title}", "", f"Sizes: {sizes}.", ""]
-        lines.append("| library | " + " | ".join(m.label for m in w.metrics) + " | notes |")
+        lines += ["", f"## ({w.key}) {w.title_for(results.quick)}", "", f"Sizes: {sizes}.", ""]
+        lines.append("| library | " + " | ".join(_label(m, wr) for m in w.metrics)
+                     + " | notes |")
         lines.append("| --- | " + " | ".join("---:" for _ in w.metrics) + " | --- |")
         for name in w.libraries:
             if name in wr.rows:
@@ -118,12 +137,13 @@ def plot(results: Results, path: str) -> str | None:
         ax.bar(range(len(names)), values, color=colors)
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels(names, rotation=40, ha="right", fontsize=8)
-        ax.set_ylabel(metric.label, fontsize=8)
+        ax.set_ylabel(_label(metric, wr), fontsize=8)
         if values and max(values) / max(min(values), 1e-12) > 30:
             ax.set_yscale("log")
-        ax.set_title(f"({w.key}) " + _short_title(w.title), fontsize=9)
+        ax.set_title(f"({w.key}) " + _short_title(w.title_for(results.quick)), fontsize=9)
     fig.suptitle("arrayapi_autograd (red; orange: row by row) vs peers: lower is better; "
-                 "1 BLAS thread")
+                 "1 BLAS thread" + ("; SMOKE RUN (--quick): tiny sizes" if results.quick
+                                    else ""))
     fig.tight_layout()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.savefig(path, dpi=100)
