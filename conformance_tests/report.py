@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import json
 import os
 import platform
@@ -281,6 +282,20 @@ def _nothing_checked(infos, targets, outcomes, dtypes, only_checks) -> str:
             + ". Widen --ops, --dtype or --checks")
 
 
+def _versions(targets) -> str:
+    """The reference's and each backend's library version (``torch 2.13.0, numpy 2.4.6``)."""
+    import importlib
+
+    versions = {}
+    for module in ["torch"] + [t.name.split("-")[0] for t in targets if t.available]:
+        top = module.split(".")[0]
+        try:
+            versions.setdefault(top, getattr(importlib.import_module(top), "__version__", "?"))
+        except ImportError:
+            pass
+    return ", ".join(f"{k} {v}" for k, v in versions.items())
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     import warnings
@@ -351,8 +366,11 @@ def main(argv=None) -> int:
     import arrayapi_autograd
 
     config = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "arrayapi_autograd": arrayapi_autograd.__version__,
         "python": platform.python_version(),
+        "versions": _versions(targets),
+        "machine": f"{platform.machine()}, {platform.system()}, {os.cpu_count()} logical CPUs",
         "backends": ", ".join(names),
         "ops": args.ops or "all",
         "dtypes": ", ".join(dtypes) if dtypes else "each record's",
