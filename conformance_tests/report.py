@@ -247,9 +247,11 @@ def _print_list(console, infos, targets, outcomes) -> None:
 
 
 def _usage_error(console, message: str) -> int:
-    """Print ``message`` as an error and return the exit status 2 (nothing was checked)."""
-    console.print(f"error: {message}", style="red", highlight=False, markup=False,
-                  soft_wrap=True)
+    """Print ``message`` as an error, on stderr, and return the exit status 2."""
+    from rich.console import Console
+
+    Console(stderr=True).print(f"error: {message}", style="red", highlight=False,
+                               markup=False, soft_wrap=True)
     return 2
 
 

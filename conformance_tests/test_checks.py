@@ -158,7 +158,7 @@ def test_report_cli_asked_for_what_cannot_run_is_exit_2(tmp_path, capsys, argv, 
     (or not what was asked) was checked.
     """
     code = main(["--ops", "sin", "--max-examples", "1", "--output", str(tmp_path), *argv])
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert code == 2, out
     error = out[out.index("error: "):]
     assert named in error
@@ -172,7 +172,7 @@ def test_report_cli_missing_gpu_backend_named_is_exit_2(tmp_path, capsys):
     if target.available:
         pytest.skip("CuPy runs here: nothing to refuse")
     code = main(["--ops", "sin", "--backend", "cupy", "--output", str(tmp_path)])
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert code == 2 and "backend 'cupy' was asked for but cannot run here" in out
     assert "leave out --backend cupy" in out
 
@@ -191,7 +191,7 @@ def test_report_cli_skips_a_default_backend_with_the_reason(tmp_path, capsys, mo
 def test_report_cli_with_only_unavailable_defaults_is_exit_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(backends, "DEFAULT_BACKENDS", ("no_such_module_for_conformance",))
     code = main(["--ops", "sin", "--output", str(tmp_path)])
-    assert code == 2 and "no backend can run here" in capsys.readouterr().out
+    assert code == 2 and "no backend can run here" in capsys.readouterr().err
     assert not (tmp_path / "conformance-report.md").exists()
 
 
