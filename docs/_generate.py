@@ -218,20 +218,28 @@ def conformance_page(root: str, out_dir: str | None = None, args=None) -> str:
     (default :data:`CONFORMANCE_RUN`).
     """
     import subprocess
+    import tempfile
 
     out_dir = out_dir or os.path.join(root, "docs", "_generated", "conformance")
     os.makedirs(out_dir, exist_ok=True)
     report = os.path.join(out_dir, "conformance-report.md")
-    if os.path.exists(report):
-        os.remove(report)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     args = list(CONFORMANCE_RUN if args is None else args)
-    command = [sys.executable, "-m", "conformance_tests", *args, "--output", out_dir]
-    proc = subprocess.run(command, capture_output=True, text=True, cwd=root, env=env,
-                          timeout=600)
     shown = " ".join(["python -m conformance_tests", *args])
-    if not os.path.exists(report):
+    # written aside, then moved in at once: two builds at a time (pytest-xdist) never
+    # see each other's half-written report
+    with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
+        command = [sys.executable, "-m", "conformance_tests", *args, "--output", scratch]
+        proc = subprocess.run(command, capture_output=True, text=True, cwd=root, env=env,
+                              timeout=600)
+        written = os.path.join(scratch, "conformance-report.md")
+        if os.path.exists(written):
+            os.replace(written, report)
+            made = True
+        else:
+            made = False
+    if not made:
         tail = _escape(" ".join((proc.stdout + proc.stderr).split()[-60:]))
         return (f"The quick conformance run of this build (``{shown}``) wrote no report "
                 f"(exit status {proc.returncode}): {tail}\n\nRun ``python -m "
