@@ -262,7 +262,8 @@ def _backend_error(target) -> str:
                  "torch-cuda": "torch", "array_api_strict": "strict"}.get(target.name)
         fix = (f"install it (pip install -e '.[{extra}]')" if "not installed" in target.reason
                else "run on a machine where it can") + f" or leave out --backend {target.name}"
-        return f"backend {target.name!r} was asked for but cannot run here: {target.reason}; " + fix
+        return (f"backend {target.name!r} was asked for but cannot run here: "
+                f"{target.reason}; {fix}")
     return (f"backend {target.name!r} is neither a known backend ({known}) nor an importable "
             f"compliant namespace: {target.reason}. Check the spelling, or install the "
             "module that provides it")
