@@ -1,4 +1,4 @@
-"""Benchmarks of arrayapi_autograd against its peers (issues 8 and 5).
+"""Benchmarks of arrayapi_autograd against its peers: overhead, memory and Jacobians.
 
 Run as ``python -m benchmarks`` (``--help`` lists the options).  One run
 measures, side by side and in alternating order, the medians of repeated

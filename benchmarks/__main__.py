@@ -1,4 +1,11 @@
-"""``python -m benchmarks``: run the workloads, print the tables, write docs/benchmarks/.
+"""``python -m benchmarks``: run the workloads, print the tables, write the results.
+
+The results (``results.md`` and ``benchmarks.png``) go to ``--output``
+(default ``benchmark-results/`` in the current directory, ignored by git), or,
+with ``--write-docs``, to ``docs/benchmarks/`` of this checkout, which the
+documentation shows: only a full run (all workloads and libraries, no
+``--quick``) may replace those.  ``--quick`` is a smoke run: tiny sizes and
+short samples, titled with the sizes it ran, and no target is judged.
 
 BLAS threads are pinned to one for every library: the environment variables
 are set here, before anything imports NumPy, and threadpoolctl (when
@@ -16,6 +23,10 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 import argparse  # noqa: E402
 import sys  # noqa: E402
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_OUTPUT = "benchmark-results"
+DOCS_OUTPUT = os.path.join("docs", "benchmarks")
+
 
 def main(argv=None) -> int:
     from ._runner import LIBRARIES, run
@@ -27,13 +38,28 @@ def main(argv=None) -> int:
     parser.add_argument("--libraries", default=",".join(LIBRARIES),
                         help="comma-separated names among " + ",".join(LIBRARIES))
     parser.add_argument("--repeats", type=int, default=7, help="samples per library (median)")
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, short samples")
-    parser.add_argument("--output", default=os.path.join("docs", "benchmarks"),
-                        help="directory for results.md and benchmarks.png ('' to skip)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: tiny sizes, short samples, no target judged")
+    parser.add_argument("--output", default=DEFAULT_OUTPUT,
+                        help="directory for results.md and benchmarks.png ('' to skip; "
+                             f"default: {DEFAULT_OUTPUT})")
+    parser.add_argument("--write-docs", action="store_true",
+                        help=f"write into {DOCS_OUTPUT} (the documentation's copy) instead "
+                             "of --output; full runs only")
     parser.add_argument("--profile", action="store_true",
                         help="add a cProfile summary of our per-op hot path to the report")
     parser.add_argument("--note", default="", help="a remark printed in the report")
     args = parser.parse_args(argv)
+    if args.write_docs:
+        partial = [flag for flag, on in (
+            ("--quick", args.quick),
+            ("--workloads", args.workloads != ",".join(WORKLOADS)),
+            ("--libraries", args.libraries != ",".join(LIBRARIES))) if on]
+        if partial:
+            parser.error(f"--write-docs replaces the documentation's results, which come "
+                         f"from a full run; drop {', '.join(partial)} or write elsewhere "
+                         "with --output DIR")
+        args.output = os.path.join(ROOT, DOCS_OUTPUT)
 
     def log(message):
         print(message, file=sys.stderr, flush=True)

@@ -187,7 +187,8 @@ def run_workload(workload: Workload, libraries: list[Library], repeats: int, qui
     for name, note in workload.notes.items():
         if name in result.rows:
             result.notes.setdefault(name, note)
-    result.targets = [evaluate_target(t, result.rows) for t in workload.targets]
+    if not quick:  # tiny sizes say nothing about the targets, set for the full sizes
+        result.targets = [evaluate_target(t, result.rows) for t in workload.targets]
     return result
 
 
@@ -217,7 +218,8 @@ def run(workloads=None, libraries=None, repeats: int = 5, quick: bool = False,
         Samples per library; the median is reported.  Libraries run in
         alternating order, forwards then backwards.
     quick : bool
-        Tiny sizes, short samples (for development and the smoke test).
+        Tiny sizes, short samples: a smoke run (for development and the smoke
+        test) that evaluates no target.
     """
     keys = list(workloads) if workloads else list(WORKLOADS)
     unknown = [k for k in keys if k not in WORKLOADS]
@@ -232,7 +234,7 @@ def run(workloads=None, libraries=None, repeats: int = 5, quick: bool = False,
     threads = pin_threads(1)
     results = []
     for key in keys:
-        log(f"workload {key}: {WORKLOADS[key].title}")
+        log(f"workload {key}: {WORKLOADS[key].title_for(quick)}")
         results.append(run_workload(WORKLOADS[key], libs, repeats, quick, log))
     return Results(results, environment(libs, threads), repeats, quick)
 

@@ -1,4 +1,5 @@
-"""The workloads: the five of issue 8 (a-e) and the Jacobians of issue 5 (f, g).
+"""The workloads: per-op overhead, an MLP step, large arrays, a Hessian, forward only
+(a-e), and Jacobians in reverse and forward mode (f, g).
 
 Each workload's function body is written once against the array API: it takes
 the namespace ``xp`` as its first argument and uses only names that NumPy-like
@@ -230,6 +231,10 @@ class Workload:
     def sizes(self, quick: bool) -> dict:
         raise NotImplementedError
 
+    def title_for(self, quick: bool) -> str:
+        """The title with the sizes of the run (``quick`` or full) filled in."""
+        return fill_sizes(self.title, self.sizes(quick))
+
     def case(self, lib: Library, quick: bool) -> Case:
         raise NotImplementedError
 
@@ -255,6 +260,26 @@ class Workload:
                     row[ratio_key] = row[metric] / base
 
 
+def fill_sizes(text: str, sizes: dict) -> str:
+    """``text`` with ``{name}`` replaced by the size called ``name``, written for people.
+
+    A tuple of layer widths reads ``784-512-512-10``; a power of ten from 1000 up reads
+    ``10^7``.
+
+    >>> fill_sizes("{ops} ops on {n} floats, MLP {layers}",
+    ...            {"ops": 10, "n": 10_000_000, "layers": (4, 2)})
+    '10 ops on 10^7 floats, MLP 4-2'
+    """
+    def show(value) -> str:
+        if isinstance(value, tuple):
+            return "-".join(str(v) for v in value)
+        if isinstance(value, int) and value >= 1000 and str(value).rstrip("0") == "1":
+            return f"10^{len(str(value)) - 1}"
+        return str(value)
+
+    return text.format(**{k: show(v) for k, v in sizes.items()})
+
+
 def _timed(f) -> dict:
     t0 = time.perf_counter()
     f()
@@ -271,7 +296,7 @@ class PerOp(Workload):
 
     def __init__(self):
         super().__init__(
-            "a", "Per-operation overhead: 200 elementwise ops on 16 float64, forward + backward",
+            "a", "Per-operation overhead: {ops} elementwise ops on {n} float64, forward + backward",
             [Metric("us_per_op", "us/op"), Metric("vs_floor", "x numpy floor")],
             [Target("ours-numpy", "us_per_op", 0.5, "autograd", "a: ours <= 0.5x HIPS autograd"),
              Target("ours-numpy", "us_per_op", 1.0, "torch", "a: ours <= 1.0x PyTorch")],
@@ -305,7 +330,7 @@ class MLPStep(Workload):
 
     def __init__(self):
         super().__init__(
-            "b", "One SGD step of an MLP 784-512-512-10 (tanh, relu, softmax CE), batch 256, "
+            "b", "One SGD step of an MLP {layers} (tanh, relu, softmax CE), batch {batch}, "
             "float32",
             [Metric("ms_per_step", "ms/step"), Metric("vs_floor", "x numpy floor")],
             [Target("ours-numpy", "vs_floor", 1.10, None, "b: ours <= 1.10x the NumPy floor")],
@@ -407,7 +432,7 @@ class LargeChain(Workload):
 
     def __init__(self):
         super().__init__(
-            "c", "10 elementwise ops on 10^7 float64: backward / forward, peak extra memory",
+            "c", "{ops} elementwise ops on {n} float64: backward / forward, peak extra memory",
             [Metric("forward_ms", "forward ms"), Metric("backward_ms", "backward ms"),
              Metric("bwd_over_fwd", "bwd/fwd"),
              Metric("mem_rss", "peak extra RSS (x input)"),
@@ -489,7 +514,7 @@ class Hessian(Workload):
 
     def __init__(self):
         super().__init__(
-            "d", "Hessian of a scalar function of 50 variables",
+            "d", "Hessian of a scalar function of {n} variables",
             [Metric("ms", "ms/Hessian"), Metric("vs_torch", "x torch.func.hessian")],
             [Target("ours-numpy", "ms", 1.0, "torch", "d: ours <= torch.func.hessian")],
             ("ours-numpy", "ours-torch", "numpy", "torch", "autograd", "mygrad", "jax",
@@ -525,10 +550,11 @@ class ForwardOnly(Workload):
 
     def __init__(self):
         super().__init__(
-            "e", "Forward only, nothing requires a gradient: 200 elementwise ops, per op",
-            [Metric("us_per_op", "us/op (16 el.)"), Metric("vs_bare", "x bare (16 el.)"),
-             Metric("us_per_op_large", "us/op (10^5 el.)"),
-             Metric("vs_bare_large", "x bare (10^5 el.)")],
+            "e", "Forward only, nothing requires a gradient: {ops} elementwise ops, per op",
+            [Metric("us_per_op", "us/op ({small} el.)"),
+             Metric("vs_bare", "x bare ({small} el.)"),
+             Metric("us_per_op_large", "us/op ({large} el.)"),
+             Metric("vs_bare_large", "x bare ({large} el.)")],
             [Target("ours-numpy", "vs_bare", 1.3, None,
                     "e: ours <= 1.3x the bare backend per op (numpy)"),
              Target("ours-torch", "vs_bare", 1.3, None,
@@ -583,7 +609,7 @@ class Jacobian(Workload):
         self.mode, self.n, self.m = mode, n, m
         how = "reverse mode (jacrev)" if mode == "rev" else "forward mode (jacfwd)"
         super().__init__(
-            key, f"Jacobian, {how}, of tanh(W @ x) * (V @ x), R^{n} -> R^{m}, float64",
+            key, f"Jacobian, {how}, of tanh(W @ x) * (V @ x), R^{{n}} -> R^{{m}}, float64",
             [Metric("ms", "ms/Jacobian"), Metric("vs_torch", f"x {peer}"),
              Metric("vs_rows", "x row by row")],
             [Target("ours-numpy", "ms", 1.0, "torch", f"{key}: ours <= {peer}")],

@@ -20,14 +20,23 @@ VJP, JVP and second-order checks; a failure names the failing checks and dtypes.
 Every failure (op, backend, dtype, check, message and input), skip and expected
 failure is listed after the table.  The same report is written to
 ``conformance-report.md`` and, with every outcome, to ``conformance-report.json``
-in ``--output`` (default: the current directory).  The exit status is 1 when
-any check fails (or an expected failure passes), else 0.
+in ``--output`` (default: the current directory).  When the output is not a
+terminal (a pipe, a CI log), the table is printed as a plain list, one op and
+backend per line, so that no cell wraps.
+
+The exit status is 1 when any check fails (or an expected failure passes); 2
+when nothing could be checked as asked: a backend or dtype named on the command
+line that cannot run (unknown, not installed, no GPU), no op matching
+``--ops``, or a selection that leaves zero checks (no report is written then);
+else 0.  Backends that are only defaults and cannot run here are skipped with
+the reason.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import json
 import os
 import platform
@@ -39,6 +48,13 @@ from . import backends
 from .checks import CHECKS, Outcome, Session, checks_for, select
 
 REFERENCE_CHECKS = ("vjp", "jvp", "grad2")
+
+LEGEND = ("Cells: `pass` with the worst normwise relative error against PyTorch over the "
+          "VJP, JVP and second-order checks (in float64 or complex128 when they ran); a "
+          "bare `pass` means the function has no gradient to check (its forward values "
+          "passed, and it records nothing or raises when differentiated, as checked); "
+          "`(n xfail)` counts expected failures, listed below with their reasons; `FAIL` "
+          "with the failing check/dtype pairs.")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -96,8 +112,13 @@ def run(infos, targets, session: Session, dtypes=None, only_checks=None, progres
     return outcomes
 
 
-def _cell(outcomes: list[Outcome]) -> tuple[str, str]:
-    """``(text, style)`` summarizing one op on one backend."""
+def _cell(outcomes: list[Outcome], has_gradient: bool = False) -> tuple[str, str]:
+    """``(text, style)`` summarizing one op on one backend.
+
+    ``has_gradient``: the record has derivatives to compare with PyTorch's, so a pass
+    without any reference error means those checks were not run (``--checks``), which
+    the cell says: a bare ``pass`` is kept for functions with no gradient to check.
+    """
     failed = [o for o in outcomes if o.failed]
     if failed:
         names = sorted({f"{o.check}/{o.dtype}" for o in failed})
@@ -113,6 +134,8 @@ def _cell(outcomes: list[Outcome]) -> tuple[str, str]:
     text = "pass"
     if errors:
         text += f" {max(errors):.1e}"
+    elif has_gradient:
+        text += " (gradients not checked)"
     xfails = sum(o.status == "xfail" for o in outcomes)
     if xfails:
         text += f" ({xfails} xfail)"
@@ -135,7 +158,11 @@ def _grid(infos, targets, outcomes):
         by_cell[(o.op, o.backend)].append(o)
     rows = []
     for info in infos:
-        rows.append((info.name, [_cell(by_cell.get((info.name, t.name), [])) for t in targets]))
+        has_gradient = info.differentiable and any(
+            check in REFERENCE_CHECKS and not info.expected_failure(check, t.name)
+            for t in targets for dtype in info.dtypes for check in checks_for(info, dtype))
+        rows.append((info.name, [_cell(by_cell.get((info.name, t.name), []), has_gradient)
+                                 for t in targets]))
     return rows
 
 
@@ -148,9 +175,7 @@ def markdown(infos, targets, outcomes, config: dict) -> str:
     lines += [f"- {k}: {v}" for k, v in config.items()]
     summary = summarize(outcomes)
     lines += [f"- outcomes: " + ", ".join(f"{v} {k}" for k, v in sorted(summary.items())), ""]
-    lines += ["Cells: `pass` with the worst normwise relative error against PyTorch over the "
-              "VJP, JVP and second-order checks (in float64 or complex128 when they ran); "
-              "`FAIL` with the failing check/dtype pairs.", ""]
+    lines += [LEGEND, ""]
     shown = [t for t in targets if t.available]
     header = "| op | " + " | ".join(t.name for t in shown) + " |"
     lines += [header, "|" + "---|" * (len(shown) + 1)]
@@ -208,6 +233,72 @@ def _print_table(console, infos, targets, outcomes) -> None:
     console.print(table)
 
 
+def _print_list(console, infos, targets, outcomes) -> None:
+    """The table as one line per op and backend: nothing wraps in a log or a pipe."""
+    shown = [t for t in targets if t.available]
+    width = max([2] + [len(info.name) for info in infos])
+    bwidth = max([7] + [len(t.name) for t in shown])
+    console.print("arrayapi_autograd conformance: worst relative error vs PyTorch\n"
+                  "(a bare pass: no gradient to check)", highlight=False, soft_wrap=True)
+    for name, cells in _grid(infos, shown, outcomes):
+        for target, (text, _) in zip(shown, cells):
+            console.print(f"{name:<{width}}  {target.name:<{bwidth}}  {text}",
+                          highlight=False, markup=False, soft_wrap=True)
+
+
+def _usage_error(console, message: str) -> int:
+    """Print ``message`` as an error, on stderr, and return the exit status 2."""
+    from rich.console import Console
+
+    Console(stderr=True).print(f"error: {message}", style="red", highlight=False,
+                               markup=False, soft_wrap=True)
+    return 2
+
+
+def _backend_error(target) -> str:
+    known = ", ".join(member.value for member in backends.Backend)
+    if target.name in {member.value for member in backends.Backend}:
+        extra = {"cupy": "cupy", "dask": "dask", "jax": "jax", "torch": "torch",
+                 "torch-cuda": "torch", "array_api_strict": "strict"}.get(target.name)
+        fix = (f"install it (pip install -e '.[{extra}]')" if "not installed" in target.reason
+               else "run on a machine where it can") + f" or leave out --backend {target.name}"
+        return (f"backend {target.name!r} was asked for but cannot run here: "
+                f"{target.reason}; {fix}")
+    return (f"backend {target.name!r} is neither a known backend ({known}) nor an importable "
+            f"compliant namespace: {target.reason}. Check the spelling, or install the "
+            "module that provides it")
+
+
+def _nothing_checked(infos, targets, outcomes, dtypes, only_checks) -> str:
+    why = sorted({o.message.splitlines()[0] for o in outcomes if o.message})[:3]
+    asked = []
+    if dtypes:
+        offered = sorted({d for info in infos for d in info.dtypes})
+        asked.append(f"--dtype {', '.join(dtypes)} (the selected ops take "
+                     f"{', '.join(offered)})")
+    if only_checks:
+        asked.append(f"--checks {', '.join(only_checks)}")
+    return ("nothing was checked, so no report is written: "
+            + (" with ".join(asked) + " leaves no check to run" if asked
+               else "every check was skipped")
+            + (" (" + "; ".join(why) + ")" if why else "")
+            + ". Widen --ops, --dtype or --checks")
+
+
+def _versions(targets) -> str:
+    """The reference's and each backend's library version (``torch 2.13.0, numpy 2.4.6``)."""
+    import importlib
+
+    versions = {}
+    for module in ["torch"] + [t.name.split("-")[0] for t in targets if t.available]:
+        top = module.split(".")[0]
+        try:
+            versions.setdefault(top, getattr(importlib.import_module(top), "__version__", "?"))
+        except ImportError:
+            pass
+    return ", ".join(f"{k} {v}" for k, v in versions.items())
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     import warnings
@@ -225,28 +316,49 @@ def main(argv=None) -> int:
 
     console = Console(stderr=False)
     infos = select(ALL_OPINFOS, args.ops)
-    names = _split(args.backend) or list(backends.DEFAULT_BACKENDS)
+    asked = _split(args.backend)
+    names = asked or list(backends.DEFAULT_BACKENDS)
     targets = [backends.load(name) for name in names]
     dtypes = _split(args.dtype)
     only_checks = _split([args.checks]) if args.checks else None
     if only_checks:
         unknown = [c for c in only_checks if c not in CHECKS]
         if unknown:
-            console.print(f"[red]unknown check(s) {unknown}; choose among {CHECKS}")
-            return 2
-    for line in _unavailable(targets):
-        console.print(escape(f"skipping backend {line}"), style="yellow")
+            return _usage_error(console, f"unknown check(s) {unknown}; choose among "
+                                         + ", ".join(CHECKS))
     if not infos:
-        console.print(f"[red]no OpInfo matches --ops {args.ops!r}")
-        return 2
+        return _usage_error(console, f"no OpInfo matches --ops {args.ops!r}; give names "
+                                     "or globs of the standard's functions, such as "
+                                     "'sin,linalg.*'")
+    if asked:
+        for target in targets:
+            if not target.available:
+                return _usage_error(console, _backend_error(target))
+    known_dtypes = sorted({d for info in ALL_OPINFOS for d in info.dtypes})
+    for dtype in dtypes or ():
+        if dtype not in known_dtypes:
+            return _usage_error(console, f"unknown dtype {dtype!r} (--dtype); choose among "
+                                         + ", ".join(known_dtypes))
+    for line in _unavailable(targets):
+        console.print(escape(f"skipping default backend {line}"), style="yellow")
+    if not any(t.available for t in targets):
+        return _usage_error(console, "no backend can run here: " + "; ".join(
+            _unavailable(targets)) + ". Install one (pip install -e '.[test]') or name "
+            "one with --backend")
     session = Session(targets, args.max_examples, dtypes)
     start = time.perf_counter()
     with Progress(TextColumn("{task.description:<48}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
         outcomes = run(infos, targets, session, dtypes, only_checks, progress)
     elapsed = time.perf_counter() - start
+    if not any(o.status in ("pass", "fail", "xfail", "xpass") for o in outcomes):
+        return _usage_error(console, _nothing_checked(infos, targets, outcomes, dtypes,
+                                                      only_checks))
 
-    _print_table(console, infos, targets, outcomes)
+    if console.is_terminal:
+        _print_table(console, infos, targets, outcomes)
+    else:
+        _print_list(console, infos, targets, outcomes)
     failed = [o for o in outcomes if o.failed]
     for o in failed:
         console.print(escape(o.headline()), style="red", highlight=False)
@@ -257,8 +369,11 @@ def main(argv=None) -> int:
     import arrayapi_autograd
 
     config = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "arrayapi_autograd": arrayapi_autograd.__version__,
         "python": platform.python_version(),
+        "versions": _versions(targets),
+        "machine": f"{platform.machine()}, {platform.system()}, {os.cpu_count()} logical CPUs",
         "backends": ", ".join(names),
         "ops": args.ops or "all",
         "dtypes": ", ".join(dtypes) if dtypes else "each record's",

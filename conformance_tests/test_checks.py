@@ -141,3 +141,102 @@ def test_sample_rejected_when_a_lazy_result_is_computed():
     info = OpInfo("sin", dtypes=("float64",), call=lambda xp, x: Lazy())
     o = Session([target], 2).run(info, target, "float64", "forward")
     assert o.status == "skip" and "refused at compute time" in o.message
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["--backend", "numpyy"], "'numpyy'"),
+    (["--backend", "numpy", "--backend", "no_such_module_for_conformance"],
+     "'no_such_module_for_conformance'"),
+    (["--dtype", "float99"], "'float99'"),
+    (["--backend", "numpy", "--dtype", "int64"], "--dtype int64"),
+    (["--backend", "numpy", "--checks", "nosuchcheck"], "nosuchcheck"),
+])
+def test_report_cli_asked_for_what_cannot_run_is_exit_2(tmp_path, capsys, argv, named):
+    """A backend, dtype or check named on the command line that cannot run is an error.
+
+    The message names it and says what to do; no report is written, since nothing
+    (or not what was asked) was checked.
+    """
+    code = main(["--ops", "sin", "--max-examples", "1", "--output", str(tmp_path), *argv])
+    out = capsys.readouterr().err
+    assert code == 2, out
+    error = out[out.index("error: "):]
+    assert named in error
+    assert any(fix in error for fix in ("choose among", "install", "Widen", "spelling"))
+    assert not (tmp_path / "conformance-report.md").exists()
+    assert not (tmp_path / "conformance-report.json").exists()
+
+
+def test_report_cli_missing_gpu_backend_named_is_exit_2(tmp_path, capsys):
+    target = backends.load("cupy")
+    if target.available:
+        pytest.skip("CuPy runs here: nothing to refuse")
+    code = main(["--ops", "sin", "--backend", "cupy", "--output", str(tmp_path)])
+    out = capsys.readouterr().err
+    assert code == 2 and "backend 'cupy' was asked for but cannot run here" in out
+    assert "leave out --backend cupy" in out
+
+
+def test_report_cli_skips_a_default_backend_with_the_reason(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(backends, "DEFAULT_BACKENDS", ("numpy", "no_such_module_for_conformance"))
+    code = main(["--ops", "sin", "--max-examples", "1", "--dtype", "float64",
+                 "--output", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "skipping default backend no_such_module_for_conformance: cannot import" in out
+    text = (tmp_path / "conformance-report.md").read_text()
+    assert "## Backends not run" in text and "| `sin` | pass " in text
+
+
+def test_report_cli_with_only_unavailable_defaults_is_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(backends, "DEFAULT_BACKENDS", ("no_such_module_for_conformance",))
+    code = main(["--ops", "sin", "--output", str(tmp_path)])
+    assert code == 2 and "no backend can run here" in capsys.readouterr().err
+    assert not (tmp_path / "conformance-report.md").exists()
+
+
+def test_report_cli_output_fits_80_columns_when_not_a_terminal(tmp_path, capsys):
+    """In a pipe or a log every op x backend result is one unwrapped line."""
+    ops = "sin,isnan,linalg.matrix_norm,__truediv__"
+    backends_run = ["numpy", "torch", "array_api_strict"]
+    code = main(["--ops", ops, "--max-examples", "1", "--dtype", "float64", "--output",
+                 str(tmp_path), *[a for b in backends_run for a in ("--backend", b)]])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert all(len(line) <= 80 for line in out.splitlines()
+               if not line.startswith("wrote ")), out  # the paths are the caller's
+    for op in ops.split(","):
+        for backend in backends_run:
+            (line,) = [ln for ln in out.splitlines() if ln.split()[:2] == [op, backend]]
+            assert line.split()[2] == "pass"
+            if op == "isnan":  # no gradient to check: a bare pass
+                assert line.split()[2:] == ["pass"]
+            else:  # the worst relative error against PyTorch
+                assert float(line.split()[3]) < 1e-12
+
+
+def test_report_legend_explains_a_bare_pass(tmp_path):
+    assert main(["--ops", "isnan,sin", "--backend", "numpy", "--max-examples", "1",
+                 "--output", str(tmp_path)]) == 0
+    text = (tmp_path / "conformance-report.md").read_text()
+    assert "a bare `pass` means the function has no gradient to check" in text
+    assert "| `isnan` | pass |" in text
+    assert "| `sin` | pass " in text and "| `sin` | pass |" not in text
+
+
+@pytest.mark.parametrize("op", ["nextafter", "unique_values", "unique_all"])
+@pytest.mark.parametrize("check", ["vjp", "jvp"])
+def test_expected_failure_quotes_the_evidence_it_shows(op, check):
+    """Each phrase a reason quotes ("...") is in the message of the failure it excuses."""
+    import re
+
+    from .opinfos import BY_NAME
+
+    info = BY_NAME[op]
+    o = Session([NUMPY], 2).run(info, NUMPY, "float64", check)
+    assert o.status == "xfail", o.message
+    reason, evidence = o.message.split(" [raised ", 1)
+    quoted = re.findall(r'"([^"]+)"', reason)
+    assert quoted, reason
+    for phrase in quoted:
+        assert phrase in evidence, (phrase, evidence)

@@ -180,16 +180,57 @@ def _from_docs(root: str, path: str) -> str:
     return "/" + rel.replace(os.sep, "/")
 
 
-def conformance_page(root: str) -> str:
-    path = os.path.join(root, "conformance-report.md")
-    if not os.path.exists(path):
-        return ("No conformance report was found when these pages were built.  Generate "
-                "it from the repository root with::\n\n    python -m conformance_tests\n\n"
-                "which writes ``conformance-report.md`` (and ``.json``); rebuild the "
-                "documentation to include it here.\n")
-    return ("The report ``conformance-report.md`` as found at build time:\n\n"
-            f".. literalinclude:: {_from_docs(root, path)}\n"
-            "   :language: markdown\n")
+CONFORMANCE_RUN = ["--backend", "numpy", "--max-examples", "2"]
+"""The quick run the documentation build makes: every function, on NumPy, two examples."""
+
+
+def _include_markdown(root: str, path: str) -> str:
+    """A Markdown file rendered by MyST (tables become HTML tables), not shown as code."""
+    return f".. include:: {_from_docs(root, path)}\n   :parser: myst_parser.sphinx_\n"
+
+
+def conformance_page(root: str, out_dir: str | None = None, args=None) -> str:
+    """Run ``python -m conformance_tests`` (a quick run) and include its report.
+
+    ``out_dir``: where the run writes ``conformance-report.md`` (default
+    ``docs/_generated/conformance``, ignored by git); every build runs again, so the
+    page matches the code it documents.  ``args``: the command line of the run
+    (default :data:`CONFORMANCE_RUN`).
+    """
+    import subprocess
+    import tempfile
+
+    out_dir = out_dir or os.path.join(root, "docs", "_generated", "conformance")
+    os.makedirs(out_dir, exist_ok=True)
+    report = os.path.join(out_dir, "conformance-report.md")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    args = list(CONFORMANCE_RUN if args is None else args)
+    shown = " ".join(["python -m conformance_tests", *args])
+    # written aside, then moved in at once: two builds at a time (pytest-xdist) never
+    # see each other's half-written report
+    with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
+        command = [sys.executable, "-m", "conformance_tests", *args, "--output", scratch]
+        proc = subprocess.run(command, capture_output=True, text=True, cwd=root, env=env,
+                              timeout=600)
+        written = os.path.join(scratch, "conformance-report.md")
+        if os.path.exists(written):
+            os.replace(written, report)
+            made = True
+        else:
+            made = False
+    if not made:
+        tail = _escape(" ".join((proc.stdout + proc.stderr).split()[-60:]))
+        return (f"The quick conformance run of this build (``{shown}``) wrote no report "
+                f"(exit status {proc.returncode}): {tail}\n\nRun ``python -m "
+                "conformance_tests`` from the repository root to see why.\n")
+    what = (" (every function of the standard on the NumPy backend, two Hypothesis "
+            "examples each)" if args == CONFORMANCE_RUN else "")
+    return (f"The report below was made by this documentation build, with a quick run: "
+            f"``{shown}``{what}; the date, versions and machine are in its header.  "
+            "``python -m conformance_tests`` runs every installed backend with five "
+            "examples and writes the same report to ``conformance-report.md``.\n\n"
+            + _include_markdown(root, report))
 
 
 def benchmarks_page(root: str) -> str:
@@ -198,25 +239,30 @@ def benchmarks_page(root: str) -> str:
     files = [f for f in files if os.path.isfile(f)]
     if not files:
         return ("No benchmark outputs were found in ``docs/benchmarks/`` when these pages "
-                "were built.  Run ``python -m benchmarks`` from the repository root to "
-                "produce them.\n")
+                "were built.  Run ``python -m benchmarks --write-docs`` from the repository "
+                "root to produce them.\n")
+    # the method and analysis first, then the results they discuss, then the figure
+    order = {"README.md": 0, "results.md": 1}
+    files.sort(key=lambda f: (order.get(os.path.basename(f), 2), os.path.basename(f)))
     out = []
     for path in files:
         rel = _from_docs(root, path)
         name = os.path.basename(path)
         ext = os.path.splitext(name)[1].lower()
         if ext in (".png", ".svg", ".jpg", ".jpeg", ".gif"):
-            out.append(f".. image:: {rel}\n   :alt: {name}\n")
+            out.append(f".. image:: {rel}\n   :alt: {name}\n   :width: 100%\n")
         elif ext == ".rst":
             out.append(f".. include:: {rel}\n")
+        elif ext == ".md":
+            out.append(_include_markdown(root, path))
         elif ext == ".csv":
             # inlined: Sphinx and docutils disagree on where a :file: path starts
             # from in an included page (the including page or the included one)
             with open(path, encoding="utf-8") as f:
                 rows = "".join(f"   {line}" for line in f.read().strip().splitlines(True))
             out.append(f"``{name}``:\n\n.. csv-table::\n   :header-rows: 1\n\n{rows}\n")
-        elif ext in (".md", ".txt", ".json"):
-            lang = {".md": "markdown", ".json": "json"}.get(ext, "text")
+        elif ext in (".txt", ".json"):
+            lang = {".json": "json"}.get(ext, "text")
             out.append(f"``{name}``:\n\n.. literalinclude:: {rel}\n   :language: {lang}\n")
     return "\n".join(out) or "The benchmark outputs are in formats these pages do not show.\n"
 

@@ -4,7 +4,7 @@ Build with ``sphinx-build -W -b html docs docs/_build/html``.  At build time
 :func:`_generate` writes the pages that depend on the installed code into
 ``docs/_generated/`` (ignored by git): the API list of transforms that exist,
 the op tables, the compatibility table of third-party libraries (by running
-``tests/integration/_cases.py``), the latest conformance report and the
+``tests/integration/_cases.py``), the report of a quick conformance run and the
 benchmark outputs.
 """
 
@@ -34,7 +34,10 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     "matplotlib.sphinxext.plot_directive",
+    "myst_parser",  # renders the Markdown reports (conformance, benchmarks) as HTML
 ]
+myst_enable_extensions: list = []
+
 
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
@@ -52,6 +55,8 @@ html_theme = "alabaster"
 html_title = "arrayapi_autograd"
 exclude_patterns = ["_build", "_generated", "benchmarks", "examples"]  # included by _generated pages
 templates_path: list = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]  # code blocks wrap instead of being clipped
 nitpicky = False
 
 

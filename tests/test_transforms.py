@@ -293,7 +293,7 @@ def _n_leaves(args, argnums):
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_jacobian_takes_one_batched_pass(name, mode, ns, monkeypatch):
-    """Issue 5, item 3: no per-row loop.  ``jacrev`` records ``f`` once and runs one
+    """No per-row loop.  ``jacrev`` records ``f`` once and runs one
     backward per output leaf (all rows of the identity at once); ``jacfwd`` runs ``f``
     once per input leaf (all basis tangents at once); no op loops over the batch."""
     _skip_unavailable(name, ns)
@@ -778,7 +778,7 @@ def test_results_through_a_finished_inner_transform_are_free_of_history(ns):
 def test_batched_indexing_with_an_integer_apart_from_an_index_array(mode, backend):
     """``a[0, :, idx]``: with an index array, NumPy counts the integer as an advanced
     index too, and advanced indices apart put their axes first; the batched pass must
-    agree with one row at a time (found by a tester: jacrev was silently wrong)."""
+    agree with one row at a time (jacrev was once silently wrong here)."""
     a = np.arange(24.0).reshape(2, 3, 4) / 10.0
 
     def f(v):

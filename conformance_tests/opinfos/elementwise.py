@@ -135,8 +135,11 @@ OPINFOS: tuple[OpInfo, ...] = (
     # float result but no derivative in PyTorch (nextafter: not_implemented); recorded,
     # and a backward through it raises "VJP of 'nextafter' ... is not defined"
     OpInfo("nextafter", "binary", dtypes=_REAL, smooth=False, second_order=False,
-           xfail={"vjp": "PyTorch defines no derivative of nextafter; ours raises "
-                         "'VJP of nextafter is not defined' on purpose",
-                  "jvp": "PyTorch defines no derivative of nextafter; ours raises "
-                         "'JVP of nextafter is not defined' on purpose"}),
+           xfail={"vjp": "PyTorch defines no derivative of nextafter, and ours raises on "
+                         "purpose: \"VJP of 'nextafter' with respect to its argument 'x1' "
+                         "is not defined\"",
+                  "jvp": "the JVP check starts from both VJPs (for the identity "
+                         "<ct, J t> = <J^T ct, t>), and ours raises on purpose, as PyTorch "
+                         "defines no derivative of nextafter: \"VJP of 'nextafter' with "
+                         "respect to its argument 'x1' is not defined\""}),
 )

@@ -2,7 +2,7 @@
 
 pytest loads this file before it imports the test modules of this folder; the
 integration tests check that SciPy did see the variable and fail loudly if an
-earlier import (elsewhere in the session) got in first.
+earlier import (elsewhere in the same pytest run) got in first.
 """
 
 import os

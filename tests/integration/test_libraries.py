@@ -1,4 +1,4 @@
-"""SciPy, array-api-extra and scikit-learn, differentiated unmodified (issue 6).
+"""SciPy, array-api-extra and scikit-learn, differentiated unmodified.
 
 One test per library function and backend (the cases live in ``_cases.py``, which
 also feeds the documentation's compatibility table).  A case passes when its outcome
