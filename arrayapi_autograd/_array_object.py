@@ -404,6 +404,8 @@ class Array:
             self._version[0] += 1
             _assign_inplace(self, new, same_buffer=True)
             return
+        if ns._check_requires_grad and not isinstance(value, Array):
+            ns._refuse_requires_grad(value)
         self._data = _ix.setitem_forward(self._data, _unwrap(value, ns), key)
         self._version[0] += 1
 
@@ -1082,6 +1084,8 @@ def _inplace(name, pyop, ipyop):
                 new = ns.astype(new, self.dtype)
             _assign_inplace(self, new, same_buffer=False)
             return self
+        if ns._check_requires_grad and not isinstance(other, Array):
+            ns._refuse_requires_grad(other)
         self._data = ipyop(self._data, _unwrap(other, ns))
         self._version[0] += 1
         return self

@@ -87,6 +87,13 @@ class Op:
         ``bind(op, ns)`` builds the namespace function itself (for functions
         such as ``asarray`` that need more than unwrap-forward-record), or
         returns ``None`` when the backend lacks it.
+    adapt : callable, optional
+        ``adapt(forward, ns)`` returns the forward to use instead of the
+        backend's (or ``forward``'s) function, applied once at binding: the
+        standard's named results (``linalg.eigh`` gives ``eigenvalues`` and
+        ``eigenvectors`` on every backend), the container of the version in
+        force (``meshgrid``), our message on a backend's error (``linalg.inv``
+        of a singular matrix).
     """
 
     name: str
@@ -105,6 +112,7 @@ class Op:
     sparse_cotangents: bool = False
     reads: Mapping[str, tuple] | None = None
     batch: Callable | None = None
+    adapt: Callable | None = None
     doc: str = field(default="", compare=False)
 
     @property
