@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from . import autograd
 from ._array_object import Array
-from ._namespace import Namespace, namespace
+from ._namespace import Namespace, namespace, set_array_api_version
 from .autograd import no_grad, enable_grad
 from ._transforms import (grad, value_and_grad, vjp, jvp, jacobian, jacrev, jacfwd, hessian,
                           hvp, gradcheck)
@@ -42,6 +42,7 @@ __all__ = [
     "autograd",
     "enable_grad",
     "namespace",
+    "set_array_api_version",
     "no_grad",
     "stop_gradient",
     "grad",

@@ -414,6 +414,8 @@ class Array(Value):
             self._version[0] += 1
             _assign_inplace(self, new, same_buffer=True)
             return
+        if ns._check_requires_grad and not isinstance(value, Array):
+            ns._refuse_requires_grad(value)
         self._data = forward(self._data, _unwrap(value, ns), key=key)
         self._version[0] += 1
 
@@ -730,6 +732,8 @@ def _inplace(name, pyop, ipyop):
                 new = ns.astype(new, self.dtype)
             _assign_inplace(self, new, same_buffer=False)
             return self
+        if ns._check_requires_grad and not isinstance(other, Array):
+            ns._refuse_requires_grad(other)
         self._data = ipyop(self._data, _unwrap(other, ns))
         self._version[0] += 1
         return self

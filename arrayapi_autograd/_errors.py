@@ -519,7 +519,7 @@ def value_not_saved(op_name: str, label: str) -> RuntimeError:
     return RuntimeError(
         f"The derivative rule of '{op_name}' read the value of its {label}, which the op's "
         f"record declares unread (Op.reads), so the node did not keep it. This is a bug "
-        f"of the op table: add the argument to the record's reads (or drop saves=False)."
+        f"of the op table: add the argument to the record's reads."
     )
 
 
@@ -561,4 +561,35 @@ def permutation_argument(value) -> TypeError:
     return TypeError(
         f"random.permutation() takes an integer or an array of this namespace, not "
         f"{type(value).__name__}. Convert it first with xp.asarray(...)."
+    )
+
+
+def is_singular_matrix_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a backend's "singular matrix" error (NumPy's, PyTorch's LinAlgError)."""
+    return any("LinAlgError" in cls.__name__ for cls in type(exc).__mro__) and \
+        "singular" in str(exc).lower()
+
+
+def singular_matrix(what: str, exc: BaseException) -> BaseException:
+    """The backend's error ``exc`` again (same class), saying the matrix is singular."""
+    message = (
+        f"{what}: the matrix is singular (its determinant is 0), so it has no inverse "
+        f"and the linear system has no unique solution. Use linalg.pinv or a "
+        f"least-squares formulation for rank-deficient matrices; linalg.det and "
+        f"linalg.slogdet are defined (and differentiable) at singular matrices. "
+        f"The backend said: {type(exc).__module__}.{type(exc).__qualname__}: {exc}"
+    )
+    try:
+        return type(exc)(message)
+    except Exception:  # pragma: no cover - a class that takes other arguments
+        return exc
+
+
+def tensor_requires_grad(ns) -> TypeError:
+    return TypeError(
+        f"{ns.__name__} was given a torch.Tensor with requires_grad=True. PyTorch's own "
+        f"autograd would keep recording inside our arrays, beside our tape (gradients "
+        f"would come back with a grad_fn, the tensor's .grad would stay None): our tape is "
+        f"the one that records here. Detach it first, e.g. {ns.__name__}.asarray(t.detach()), "
+        f"then call .requires_grad_() on the result to differentiate with respect to it."
     )

@@ -15,6 +15,7 @@ Backends arrive as array API namespaces: a compliant module (such as
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 import types
 from typing import Any
@@ -39,6 +40,54 @@ _KNOWN = {
     "array_api_strict": "array_api_strict",
     "jax": "jax.numpy",
 }
+
+# The editions of the standard a namespace can follow; the version in force is
+# 2024.12 unless set_array_api_version() (or ARRAYAPI_AUTOGRAD_API_VERSION) says
+# otherwise, and never newer than the backend's own.  It decides what the standard
+# lets differ between editions: meshgrid, broadcast_arrays and
+# __array_namespace_info__().devices() give a list up to 2024.12, a tuple from 2025.12.
+API_VERSIONS = ("2023.12", "2024.12", "2025.12")
+DEFAULT_API_VERSION = "2024.12"
+_api_version = DEFAULT_API_VERSION
+
+
+def set_array_api_version(version: str | None = None) -> str:
+    """Set the edition of the array API standard that every namespace follows.
+
+    Parameters
+    ----------
+    version : str, optional
+        ``"2023.12"``, ``"2024.12"`` (the default) or ``"2025.12"``; ``None``
+        restores the default.  A namespace never reports a version newer than
+        its backend's ``__array_api_version__``.
+
+    Returns
+    -------
+    str
+        The version in force before the call (to restore it).
+
+    Examples
+    --------
+    >>> import arrayapi_autograd as ag
+    >>> xp = ag.namespace("numpy")
+    >>> xp.__array_api_version__
+    '2024.12'
+    >>> previous = ag.set_array_api_version("2025.12")
+    >>> type(xp.meshgrid(xp.arange(2.0), xp.arange(3.0))).__name__
+    'tuple'
+    >>> _ = ag.set_array_api_version(previous)
+    """
+    global _api_version
+    version = DEFAULT_API_VERSION if version is None else version
+    if version not in API_VERSIONS:
+        raise _errors.unsupported_api_version(version, ", ".join(API_VERSIONS))
+    previous, _api_version = _api_version, version
+    return previous
+
+
+_environment_version = os.environ.get("ARRAYAPI_AUTOGRAD_API_VERSION")
+if _environment_version:
+    set_array_api_version(_environment_version)
 
 _DTYPE_NAMES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
                 "uint64", "float32", "float64", "complex64", "complex128")
@@ -140,11 +189,12 @@ class Namespace(types.ModuleType):
             _register_jax_pytree()
         self._float_cache: dict = {}
         self._complex_cache: dict = {}
-        self.__array_api_version__ = getattr(xp, "__array_api_version__", "2024.12")
+        self._backend_api_version = getattr(xp, "__array_api_version__", None)
+        # PyTorch tensors carry their own autograd, which must not run inside ours
+        self._check_requires_grad = array_api_compat.is_torch_namespace(xp)
         for name in _DTYPE_NAMES + _CONSTANTS:
             if hasattr(xp, name):
                 setattr(self, name, getattr(xp, name))
-        self.__array_namespace_info__ = xp.__array_namespace_info__
         self.Array = Array
         self._functions: dict[str, Any] = {}
         # per op record name: (record, forward bound to the backend), what the array
@@ -154,6 +204,18 @@ class Namespace(types.ModuleType):
         self._bind_tables()
         self._raw = RawNamespace(self) if _writable_in_place(xp) else None
         self.random = RandomNamespace(self)
+
+    @property
+    def __array_api_version__(self) -> str:
+        """The edition of the standard in force (``set_array_api_version``), at most the backend's."""
+        backend = self._backend_api_version
+        if isinstance(backend, str) and backend < _api_version:
+            return backend
+        return _api_version
+
+    def __array_namespace_info__(self) -> "Info":
+        """The inspection object of the standard (the backend's answers, our containers)."""
+        return Info(self)
 
     def __repr__(self) -> str:
         return f"<namespace {self.__name__} over {getattr(self._xp, '__name__', self._xp)}>"
@@ -184,6 +246,8 @@ class Namespace(types.ModuleType):
                         continue
                 else:
                     forward = _bound_forward(op.forward, xp)
+                if op.adapt is not None:
+                    forward = op.adapt(forward, self)
                 function = make_function(op, forward, self, (_call, _call1, _call2))
                 self._records[op.name] = (op, forward)
             self._functions[op.name] = function
@@ -308,12 +372,23 @@ class Namespace(types.ModuleType):
         return known
 
     def _check_foreign(self, obj) -> None:
-        """Raise unless ``obj`` is an array of this backend (a constant input)."""
+        """Raise unless ``obj`` is an array of this backend (a constant input).
+
+        A PyTorch tensor that requires a gradient is refused too
+        (:func:`_errors.tensor_requires_grad`): our tape is the one that records.
+        """
         if isinstance(obj, self._array_type) or self._is_other_array_type(obj):
+            if self._check_requires_grad and obj.requires_grad:
+                raise _errors.tensor_requires_grad(self)
             return
         if isinstance(obj, Array):
             raise _errors.mixed_namespaces(self, obj._ns)
         raise _errors.foreign_array(self, obj)
+
+    def _refuse_requires_grad(self, obj) -> None:
+        """Raise for a PyTorch tensor that requires a gradient (only called for torch)."""
+        if getattr(obj, "requires_grad", False) and self._is_backend_array(obj):
+            raise _errors.tensor_requires_grad(self)
 
     def _size(self, raw):
         return array_api_compat.size(raw)
@@ -366,7 +441,7 @@ class RawNamespace(types.ModuleType):
         # the helpers the rules and the tape use, as plain attributes (no look-up chain)
         for name in ("_xp", "_is_complex_dtype", "_is_float_dtype", "_complex_cache",
                      "_float_cache", "_device", "_constant", "_rebuild", "_array_type",
-                     "Array", "__array_namespace_info__", "__array_api_version__"):
+                     "Array"):
             setattr(self, name, getattr(ns, name))
         self._functions: dict[str, Any] = {}
         xp = ns._xp
@@ -589,6 +664,60 @@ class RandomNamespace(types.ModuleType):
             return ns._wrap(ns._xp.asarray(raw, dtype=dtype, device=device))
         indices = ns._xp.asarray(raw, device=ns._device(x._data))
         return ns.take(x, ns._wrap(indices), axis=0)
+
+
+class Info:
+    """``__array_namespace_info__()`` of a namespace: the backend's, where it has one.
+
+    ``capabilities``, ``default_device``, ``default_dtypes`` and ``dtypes``
+    are the backend's answers; ``devices`` too, as a list up to the 2024.12
+    edition of the standard and a tuple from 2025.12 (the version in force).
+    A backend without ``__array_namespace_info__`` gets answers read from its
+    arrays: its default device and dtypes, and the standard's dtypes it has.
+    """
+
+    __slots__ = ("_ns", "_backend")
+
+    def __init__(self, ns: Namespace):
+        self._ns = ns
+        info = getattr(ns._xp, "__array_namespace_info__", None)
+        self._backend = info() if info is not None else None
+
+    def __repr__(self) -> str:
+        return f"<__array_namespace_info__ of {self._ns!r}>"
+
+    def capabilities(self) -> dict:
+        if self._backend is not None:
+            return self._backend.capabilities()
+        return {"boolean indexing": True, "data-dependent shapes": True,
+                "max dimensions": None}
+
+    def default_device(self):
+        if self._backend is not None:
+            return self._backend.default_device()
+        return self._ns._device(self._ns._xp.asarray(0.0))
+
+    def devices(self):
+        found = (self._backend.devices() if self._backend is not None
+                 else [self.default_device()])
+        return tuple(found) if self._ns.__array_api_version__ >= "2025.12" else list(found)
+
+    def default_dtypes(self, *, device=None) -> dict:
+        if self._backend is not None:
+            return self._backend.default_dtypes(device=device)
+        xp = self._ns._xp
+        return {"real floating": xp.asarray(0.0).dtype,
+                "complex floating": xp.asarray(0j).dtype,
+                "integral": xp.asarray(0).dtype, "indexing": xp.asarray(0).dtype}
+
+    def dtypes(self, *, device=None, kind=None) -> dict:
+        if self._backend is not None:
+            return self._backend.dtypes(device=device, kind=kind)
+        xp = self._ns._xp
+        found = {name: getattr(xp, name) for name in _DTYPE_NAMES if hasattr(xp, name)}
+        if kind is None:
+            return found
+        return {name: dtype for name, dtype in found.items() if xp.isdtype(dtype, kind)}
 
 
 def _register_jax_pytree() -> None:

@@ -89,6 +89,13 @@ class Op:
         ``bind(op, ns)`` builds the namespace function itself (for functions
         such as ``asarray`` that need more than unwrap-forward-record), or
         returns ``None`` when the backend lacks it.
+    adapt : callable, optional
+        ``adapt(forward, ns)`` returns the forward to use instead of the
+        backend's (or ``forward``'s) function, applied once at binding: the
+        standard's named results (``linalg.eigh`` gives ``eigenvalues`` and
+        ``eigenvectors`` on every backend), the container of the version in
+        force (``meshgrid``), our message on a backend's error (``linalg.inv``
+        of a singular matrix).
     """
 
     name: str
@@ -106,6 +113,7 @@ class Op:
     reads: Mapping[str, tuple] | tuple | None = None
     batch: Callable | None = None
     user_rules: bool = False
+    adapt: Callable | None = None
     doc: str = field(default="", compare=False)
     # per mask of the inputs needing a gradient, what a node keeps (``_tape.kept_inputs``)
     kept: dict = field(default_factory=dict, init=False, compare=False, repr=False)

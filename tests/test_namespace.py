@@ -70,8 +70,65 @@ def test_unknown_backend_is_a_value_error(backend):
 
 
 def test_array_api_version(xp):
-    assert xp.__array_api_version__ == getattr(xp._xp, "__array_api_version__")
-    assert xp.__array_api_version__ >= "2023.12"
+    """The edition we implement, 2024.12 by default, whatever the backend reports."""
+    assert getattr(xp._xp, "__array_api_version__") >= "2024.12"
+    assert xp.__array_api_version__ == "2024.12"
+    x = xp.asarray([1.0])
+    assert x.__array_namespace__() is xp
+
+
+def test_array_api_version_can_be_set(xp):
+    previous = ag.set_array_api_version("2025.12")
+    try:
+        assert previous == "2024.12"
+        assert xp.__array_api_version__ == min("2025.12", xp._xp.__array_api_version__)
+        assert ag.set_array_api_version("2023.12") == "2025.12"
+        assert xp.__array_api_version__ == "2023.12"
+        with pytest.raises(ValueError, match="Unsupported array API version '1999.01'"):
+            ag.set_array_api_version("1999.01")
+    finally:
+        ag.set_array_api_version(previous)
+    assert xp.__array_api_version__ == "2024.12"
+
+
+def test_version_in_force_decides_the_containers(xp):
+    """meshgrid, broadcast_arrays, devices(): a list in 2024.12, a tuple in 2025.12.
+
+    SciPy's test fixtures write ``devices() + [None]``; the backends' own
+    namespaces (2025.12) return tuples.
+    """
+    a, b = xp.arange(2.0), xp.arange(3.0)
+    info = xp.__array_namespace_info__()
+    assert type(info.devices()) is list
+    assert info.devices() + [None]
+    assert type(xp.meshgrid(a, b)) is list
+    assert type(xp.broadcast_arrays(a, xp.ones((3, 1)))) is list
+    assert type(xp.unstack(xp.ones((2, 2)))) is tuple  # a tuple in every edition
+    previous = ag.set_array_api_version("2025.12")
+    try:
+        assert type(info.devices()) is tuple
+        assert type(xp.meshgrid(a, b)) is tuple
+        assert type(xp.broadcast_arrays(a, xp.ones((3, 1)))) is tuple
+    finally:
+        ag.set_array_api_version(previous)
+
+
+def test_namespace_info_follows_the_backend(xp):
+    ours, theirs = xp.__array_namespace_info__(), xp._xp.__array_namespace_info__()
+    assert list(ours.devices()) == list(theirs.devices())
+    assert ours.default_device() == theirs.default_device()
+    assert ours.capabilities() == theirs.capabilities()
+    assert ours.dtypes(kind="real floating") == theirs.dtypes(kind="real floating")
+    assert ours.default_dtypes() == theirs.default_dtypes()
+
+
+def test_meshgrid_list_is_differentiable(xp):
+    x = xp.asarray([1.0, 2.0]).requires_grad_()
+    y = xp.asarray([3.0, 4.0, 5.0]).requires_grad_()
+    gx, gy = xp.meshgrid(x, y)
+    xp.sum(gx * gy).backward()
+    np.testing.assert_allclose(to_numpy(x.grad), [12.0, 12.0])
+    np.testing.assert_allclose(to_numpy(y.grad), [3.0, 3.0, 3.0])
 
 
 def test_constants_and_dtypes(xp):

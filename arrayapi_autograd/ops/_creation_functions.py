@@ -21,6 +21,7 @@ from .. import _batching
 from .._array_object import Array
 from .._batching import BatchedArray
 from .._op import Op, creation, linear
+from ._results import sequence_of_version
 
 
 def _unwrap_nested(obj, ns):
@@ -33,6 +34,8 @@ def _unwrap_nested(obj, ns):
                 "asarray() of a sequence that contains arrays requiring a gradient would "
                 "drop their gradients; use stack() (differentiable) instead.")
         return obj._data
+    if ns._check_requires_grad:
+        ns._refuse_requires_grad(obj)  # a torch.Tensor with requires_grad=True
     if isinstance(obj, (list, tuple)):
         return type(obj)(_unwrap_nested(o, ns) for o in obj)
     return obj
@@ -118,8 +121,8 @@ CREATION_OPS: tuple[Op, ...] = (
              batch=_batching.like),
     creation("linspace", "start, stop, /, num, *, dtype=None, device=None, endpoint=True"),
     Op("meshgrid", "numeric", signature="*arrays, indexing='xy'", arrays=("arrays",),
-       sequence=True, forward=_meshgrid_forward, reads=(), vjp=_meshgrid_vjp,
-       jvp=_meshgrid_jvp),
+       sequence=True, forward=_meshgrid_forward, adapt=sequence_of_version, reads=(),
+       vjp=_meshgrid_vjp, jvp=_meshgrid_jvp),
     creation("ones", "shape, *, dtype=None, device=None"),
     creation("ones_like", _LIKE, arrays=("x",), batch=_batching.like),
     creation("zeros", "shape, *, dtype=None, device=None"),

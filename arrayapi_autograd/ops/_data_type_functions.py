@@ -20,6 +20,7 @@ from __future__ import annotations
 from .. import _batching
 from .._op import Op
 from ._helpers import standard_signature
+from ._results import device_when_given
 
 
 def _bind_inspection(op, ns):
@@ -46,7 +47,7 @@ def _astype_jvp(ns, t, x, out, dtype, copy, device):
 
 DATA_TYPE_OPS: tuple[Op, ...] = (
     # the tape casts the cotangent back to x's dtype; a device transfer is undone
-    Op("astype", "any", batch=_batching.elementwise,
+    Op("astype", "any", batch=_batching.elementwise, adapt=device_when_given,
        signature="x, dtype, /, *, copy=True, device=None", reads=(),
        view=lambda params: params["copy"] is False,  # then x itself may come back
        vjp={"x": lambda ns, ct, x, out, dtype, copy, device: (

@@ -81,6 +81,11 @@ def standard_signature(op, ns, backend_function):
     return function
 
 
+def detached(a):
+    """``a`` without history (a constant to the rules), wrapped or a backend array."""
+    return a.detach() if isinstance(a, (Array, BatchedArray)) else a
+
+
 def backend_array(a):
     """The backend array of a wrapped one (of one row's worth of a batched one)."""
     while isinstance(a, BatchedArray):

@@ -31,6 +31,7 @@ from .._array_object import Array
 from .. import _batching
 from .._op import Op, linear
 from ._helpers import backend_array, standard_signature
+from ._results import sequence_of_version
 
 
 def inverse_permutation(axes):
@@ -206,7 +207,8 @@ def _open_mesh_key(ns, shape, axis, indices):
 MANIPULATION_OPS: tuple[Op, ...] = (
     Op("broadcast_arrays", "any", batch=_batching.broadcast_arrays,
        signature="*arrays", arrays=("arrays",), sequence=True,
-       forward=lambda xp, *arrays: xp.broadcast_arrays(*arrays), view=True, reads=(),
+       forward=lambda xp, *arrays: xp.broadcast_arrays(*arrays), adapt=sequence_of_version,
+       view=True, reads=(),
        vjp=_broadcast_arrays_vjp, jvp=_broadcast_arrays_jvp),
     Op("broadcast_shapes", "any", signature="*shapes", arrays=(), differentiable=False,
        reads=(), bind=_bind_broadcast_shapes),

@@ -18,17 +18,20 @@ from __future__ import annotations
 
 from .. import _batching
 from .._op import Op, nondifferentiable
+from ._results import UniqueAllResult, UniqueCountsResult, UniqueInverseResult, named
 
 
-def _no_derivative(name: str) -> Op:
+def _no_derivative(name: str, result=None) -> Op:
     """Recorded, with no rule: a backward or JVP through its values raises."""
-    return Op(name, "any", vjp={}, jvp={}, reads=())
+    return Op(name, "any", vjp={}, jvp={}, reads=(),
+              adapt=None if result is None else named(result))
 
 
 SET_OPS: tuple[Op, ...] = (
-    _no_derivative("unique_all"),
-    _no_derivative("unique_counts"),
-    _no_derivative("unique_inverse"),
+    # the standard's named fields on every backend (ops/_results.py)
+    _no_derivative("unique_all", UniqueAllResult),
+    _no_derivative("unique_counts", UniqueCountsResult),
+    _no_derivative("unique_inverse", UniqueInverseResult),
     _no_derivative("unique_values"),
     nondifferentiable("isin", "real numeric",
                       batch=_batching.unbatched_only(1)(_batching.elementwise),

@@ -17,8 +17,15 @@ Conventions (PyTorch's):
 * complex inputs: the VJP is ``J^H ct``, the JVP ``J t``;
 * decompositions assume what makes them differentiable: distinct eigenvalues
   (``eigh``, ``eig``), distinct non-zero singular values (``svd``), full rank
-  (``qr``, ``pinv``), invertible matrices (``det``, ``slogdet``, ``inv``,
-  ``solve``); elsewhere the results are inf or nan, as in PyTorch;
+  (``qr``, ``pinv``), invertible matrices (``slogdet``, ``inv``, ``solve``);
+  elsewhere the results are inf or nan, as in PyTorch (``slogdet``'s gradient at a
+  singular matrix is +-inf, NaN where a cofactor is zero, without raising);
+* beyond PyTorch: ``det`` is differentiable at every square matrix, singular or
+  not: its gradient is the cofactor matrix ``adj(A)^T``, computed through an SVD
+  (exact to rounding near and at singularity, to second order), where PyTorch
+  gives zeros at exactly singular inputs of rank n - 1;
+* ``inv`` and ``solve`` of a singular matrix raise the backend's error class with
+  a message that says so (``_errors.singular_matrix``);
 * eigenvectors and singular vectors are defined up to sign (a phase for
   complex): only losses invariant to that choice have a meaningful gradient;
 * ``matrix_rank`` is integer-valued and never recorded; ``qr`` with
@@ -37,7 +44,9 @@ import math
 from .. import _errors
 from .. import _batching
 from .._op import Op, conj, linear, nondifferentiable
-from ._helpers import reduced
+from ._helpers import detached, reduced
+from ._results import (EighResult, EigResult, QRResult, SlogdetResult, SVDResult, named,
+                       singular_message)
 
 # ---------------------------------------------------------------------------
 # helpers (all with ns)
@@ -154,36 +163,150 @@ def _inv_jvp(ns, t, x, out):
     return -(out @ t @ out)
 
 
+def _expand2(ns, a):
+    """``a`` (one value per matrix) with two unit axes, to scale matrices."""
+    return ns.expand_dims(ns.expand_dims(a, axis=-1), axis=-1)
+
+
+# --- the cofactor matrix, the derivative of det --------------------------------------
+#
+# det is differentiable everywhere: d det(A) = sum(C(A) * dA), with C(A) = adj(A)^T the
+# matrix of cofactors, a polynomial in A.  det(A) A^{-T} (PyTorch's formula) is C(A)
+# only where A is invertible: at exactly singular matrices PyTorch gives zeros (wrong
+# at rank n-1, whose cofactors are not all zero), and near them det and A^{-1} lose
+# the digits that cancel.  Through an SVD A = U S Vh, C(A) = c conj(U diag(p) Vh), with
+# p_i = prod_{k != i} s_k (division-free) and c = det(U) det(Vh) (a sign for real
+# matrices, a phase for complex ones): exact to rounding for every square matrix,
+# singular or not.  Its own derivative (det's second derivative) is, with
+# E = U^H dA V:  dC = c conj(U) L(E) V^T,  L(E) = diag(Q diag(E)) - Q * E^T, where
+# Q_ij = prod_{k != i, j} s_k off the diagonal (0 on it); L is self-adjoint, so the
+# VJP is gA = U L(conj(c) U^T G conj(V)) Vh.  Both hold for any SVD of A (repeated
+# singular values included): C is a polynomial, the SVD only a frame to write it in.
+# Third and higher derivatives go through the SVD's own derivative (distinct
+# singular values).
+
+
+def _exclusive_products(xp, s):
+    """``prod_{k < i} s_k`` and ``prod_{k > i} s_k`` along the last axis (no division)."""
+    n = s.shape[-1]
+    before = xp.cumulative_prod(s, axis=-1, include_initial=True)[..., :n]
+    after = xp.flip(xp.cumulative_prod(xp.flip(s, axis=-1), axis=-1,
+                                       include_initial=True)[..., :n], axis=-1)
+    return before, after
+
+
+def _products_but_one(xp, s):
+    """``p_i = prod_{k != i} s_k`` along the last axis, without division."""
+    before, after = _exclusive_products(xp, s)
+    return before * after
+
+
+def _products_but_two(xp, s):
+    """``Q_ij = prod_{k != i, j} s_k`` for ``i != j``, 0 on the diagonal: (..., n, n).
+
+    ``prod_{k < i} s_k * prod_{i < k < j} s_k * prod_{k > j} s_k`` for ``i < j``,
+    the middle factor an exclusive cumulative product of ``s_k`` masked to
+    ``k > i``: O(n^2) memory, no division (exact at zero singular values).
+    """
+    n = s.shape[-1]
+    before, after = _exclusive_products(xp, s)
+    k = xp.arange(n, device=s.device)
+    later = xp.expand_dims(k, axis=-1) < k  # [i, k]: k > i
+    masked = xp.where(later, xp.expand_dims(s, axis=-2),
+                      xp.ones((n, n), dtype=s.dtype, device=s.device))
+    between = xp.cumulative_prod(masked, axis=-1, include_initial=True)[..., :n]
+    upper = xp.expand_dims(before, axis=-1) * between * xp.expand_dims(after, axis=-2)
+    upper = xp.where(later, upper, xp.zeros_like(upper))
+    return upper + xp.matrix_transpose(upper)
+
+
+def _unit(xp, c):
+    """``c`` (det(U) det(Vh) of unitary factors) rounded to modulus one."""
+    if xp.isdtype(c.dtype, "complex floating"):
+        return c / xp.abs(c)
+    return xp.sign(c)
+
+
+def _cofactor_forward(xp, x, /):
+    u, s, vh = xp.linalg.svd(x, full_matrices=False)
+    c = _unit(xp, xp.linalg.det(u) * xp.linalg.det(vh))
+    m = (u * xp.expand_dims(_products_but_one(xp, s), axis=-2)) @ vh
+    if xp.isdtype(m.dtype, "complex floating"):
+        m = xp.conj(m)
+    return xp.expand_dims(xp.expand_dims(c, axis=-1), axis=-1) * m
+
+
+def _svd_frame(ns, x):
+    u, s, vh = ns.linalg.svd(x, full_matrices=False)
+    return u, s, vh, _unit(ns, ns.linalg.det(u) * ns.linalg.det(vh))
+
+
+def _cofactor_core(ns, s, e):
+    """``L(E) = diag(Q diag(E)) - Q * E^T`` (the derivative of the cofactors at ``diag(s)``)."""
+    q = _products_but_two(ns, s)
+    diagonal = ns.sum(q * ns.expand_dims(_diag(ns, e), axis=-2), axis=-1)
+    return _diag_embed(ns, diagonal) - q * ns.matrix_transpose(e)
+
+
+def _cofactor_vjp(ns, ct, x, out):
+    u, s, vh, c = _svd_frame(ns, x)
+    h = _expand2(ns, conj(ns, c)) * (ns.matrix_transpose(u) @ ct @ ns.matrix_transpose(vh))
+    return u @ _cofactor_core(ns, s, h) @ vh
+
+
+def _cofactor_jvp(ns, t, x, out):
+    u, s, vh, c = _svd_frame(ns, x)
+    e = _mH(ns, u) @ t @ _mH(ns, vh)
+    return _expand2(ns, c) * (conj(ns, u) @ _cofactor_core(ns, s, e) @ conj(ns, vh))
+
+
+def _cofactor(ns, x):
+    """``adj(x)^T``, differentiable (the private op ``linalg._cofactor``)."""
+    return ns._function("linalg._cofactor")(x)
+
+
 def _det_vjp(ns, ct, x, out):
-    # d det(A) = det(A) tr(A^{-1} dA)  =>  gA = conj(det) ct A^{-H}
-    # (PyTorch's linalg_det_backward for invertible A: solve(A^H, conj(det) ct I))
-    d = ct * conj(ns, out)
-    n = x.shape[-1]
-    rhs = ns.expand_dims(ns.expand_dims(d, axis=-1), axis=-1) * _eye(ns, n, like=d)
-    return ns.linalg.solve(_mH(ns, x), rhs)
+    # d det(A) = sum(C(A) * dA)  =>  gA = ct conj(C(A)), at every square matrix
+    # (PyTorch's conj(det) ct A^{-H} where A is invertible)
+    return _expand2(ns, ct) * conj(ns, _cofactor(ns, x))
 
 
 def _det_jvp(ns, t, x, out):
-    return _trace(ns, ns.linalg.solve(x, t)) * out
+    return ns.sum(_cofactor(ns, x) * t, axis=(-2, -1))
+
+
+def _inverse_transpose(ns, x, logabsdet):
+    """``A^{-T}``, as ``C(A / t) / (det(A / t) t)`` with ``t = exp(logabsdet / n)``.
+
+    Any constant ``t`` gives ``C(A) / det(A)``; this one keeps ``det(A / t)``
+    near one, so a determinant beyond the floating-point range (large
+    matrices, the reason for slogdet) neither overflows nor underflows.  At a
+    singular matrix (``logabsdet = -inf``, ``t = 1``) it is ``C(A) / 0``:
+    +-inf where the cofactor is not zero, NaN where it is, without raising.
+    """
+    n = x.shape[-1]
+    t = ns.exp(detached(logabsdet) / n)
+    t = ns.where(ns.isfinite(t) & (t > 0), t, ns.ones_like(t))
+    t = _expand2(ns, t)
+    scaled = x / t
+    return _cofactor(ns, scaled) / (_expand2(ns, ns.linalg.det(scaled)) * t)
 
 
 def _slogdet_vjp(ns, ct, x, out):
     # PyTorch's slogdet_backward: gA = (g_abs - i Im(conj(g_sign) sign)) A^{-H};
     # the sign of a real determinant is locally constant.
     ct_sign, ct_abs = ct
-    sign, _ = out
+    sign, logabsdet = out
     g = ct_abs
     if ns._is_complex_dtype(x.dtype):
         g = _to_complex(ns, g) - _imag_i(ns, conj(ns, ct_sign) * sign)
-    n = x.shape[-1]
-    rhs = ns.expand_dims(ns.expand_dims(g, axis=-1), axis=-1) * _eye(ns, n, like=x)
-    return ns.linalg.solve(_mH(ns, x), rhs)
+    return _expand2(ns, g) * conj(ns, _inverse_transpose(ns, x, logabsdet))
 
 
 def _slogdet_jvp(ns, t, x, out):
     # PyTorch's slogdet_jvp: d logabsdet = Re tr(A^{-1} dA), d sign = i Im(tr(A^{-1} dA)) sign
     sign, logabsdet = out
-    z = _trace(ns, ns.linalg.solve(x, t))
+    z = ns.sum(_inverse_transpose(ns, x, logabsdet) * t, axis=(-2, -1))
     if ns._is_complex_dtype(x.dtype):
         return _imag_i(ns, z) * sign, ns.real(z)
     return ns.zeros_like(sign), z
@@ -722,14 +845,14 @@ LINALG_OPS: tuple[Op, ...] = (
             ns.linalg.cross(ct, conj(ns, x1), axis=axis)},
        jvp=_cross_jvp),
     Op("linalg.det", "floating-point", batch=_batching.elementwise,
-       vjp={"x": _det_vjp}, jvp={"x": _det_jvp}, reads=("x", "out")),
+       vjp={"x": _det_vjp}, jvp={"x": _det_jvp}),
     linear("linalg.diagonal", "any", batch=_batching.elementwise,
            signature="x, /, *, offset=0", view=True,
            vjp={"x": _diagonal_vjp}),
-    Op("linalg.eig", "floating-point", batch=_batching.elementwise,
+    Op("linalg.eig", "floating-point", batch=_batching.elementwise, adapt=named(EigResult),
        vjp={"x": _eig_vjp}, jvp={"x": _eig_jvp},
        reads=("out",), sparse_cotangents=True),
-    Op("linalg.eigh", "floating-point", batch=_batching.elementwise,
+    Op("linalg.eigh", "floating-point", batch=_batching.elementwise, adapt=named(EighResult),
        vjp={"x": _eigh_vjp}, jvp={"x": _eigh_jvp},
        reads=("out",), sparse_cotangents=True),
     Op("linalg.eigvals", "floating-point", batch=_batching.elementwise, vjp={"x": _eigvals_vjp},
@@ -737,7 +860,7 @@ LINALG_OPS: tuple[Op, ...] = (
     Op("linalg.eigvalsh", "floating-point", batch=_batching.elementwise, vjp={"x": _eigvalsh_vjp},
        jvp={"x": _eigvalsh_jvp}, reads=("x", "out")),
     Op("linalg.inv", "floating-point", batch=_batching.elementwise,
-       vjp={"x": _inv_vjp}, jvp={"x": _inv_jvp},
+       adapt=singular_message("linalg.inv"), vjp={"x": _inv_vjp}, jvp={"x": _inv_jvp},
        reads=("out",)),
     Op("linalg.matrix_norm", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, keepdims=False, ord='fro'",
@@ -758,17 +881,21 @@ LINALG_OPS: tuple[Op, ...] = (
        arrays=("x", "rtol"), forward=_pinv_forward,
        vjp={"x": _pinv_vjp}, jvp={"x": _pinv_jvp}, reads=("x", "rtol", "out")),
     Op("linalg.qr", "floating-point", batch=_batching.elementwise,
-       signature="x, /, *, mode='reduced'",
+       signature="x, /, *, mode='reduced'", adapt=named(QRResult),
        vjp={"x": _qr_vjp}, jvp={"x": _qr_jvp}, reads=("x", "out")),
-    Op("linalg.slogdet", "floating-point", batch=_batching.elementwise, vjp={"x": _slogdet_vjp},
+    Op("linalg.slogdet", "floating-point", batch=_batching.elementwise,
+       adapt=named(SlogdetResult), vjp={"x": _slogdet_vjp},
        jvp={"x": _slogdet_jvp}, reads=("x", "out")),
     Op("linalg.solve", "floating-point", batch=_batching.solve,
-       signature="x1, x2, /", arrays=("x1", "x2"),
+       signature="x1, x2, /", arrays=("x1", "x2"), adapt=singular_message("linalg.solve"),
        vjp=_solve_vjp, jvp=_solve_jvp, reads=("x1", "x2", "out")),
     Op("linalg.svd", "floating-point", batch=_batching.elementwise,
-       signature="x, /, *, full_matrices=True",
+       signature="x, /, *, full_matrices=True", adapt=named(SVDResult),
        vjp={"x": _svd_vjp}, jvp={"x": _svd_jvp}, reads=("out",),
        sparse_cotangents=True),
+    # the cofactor matrix adj(x)^T: det's derivative, private (ns._function)
+    Op("linalg._cofactor", "floating-point", batch=_batching.elementwise,
+       forward=_cofactor_forward, vjp={"x": _cofactor_vjp}, jvp={"x": _cofactor_jvp}),
     Op("linalg.svdvals", "floating-point", batch=_batching.elementwise, vjp={"x": _svdvals_vjp},
        jvp={"x": _svdvals_jvp}),
     linear("linalg.trace", "numeric", batch=_batching.elementwise,
