@@ -23,9 +23,7 @@ batching module's stacked cotangents) takes over an operation through its
 
 from __future__ import annotations
 
-import math
 import operator
-from typing import Any
 
 from . import _errors
 from . import _tape

@@ -55,6 +55,7 @@ CASES = {
     "tensordot": (lambda a, b: _xp(a).sum(_xp(a).sin(_xp(a).tensordot(a, b, axes=1))),
                   (A, B)),
     "linalg.outer": (lambda a, b: _xp(a).sum(_xp(a).sin(_xp(a).linalg.outer(a, b))), (V, W)),
+    "linalg.cross": (lambda a, b: _xp(a).sum(_xp(a).sin(_xp(a).linalg.cross(a, b))), (V, W)),
     "where": (lambda a, b: _xp(a).sum(_xp(a).where(a > 1.0, a * a, b * b * b)), (A, B)),
     "take": (lambda a: _xp(a).sum(_xp(a).take(a * a, _xp(a).asarray([2, 0, 2]), axis=0)),
              (A,)),

@@ -34,7 +34,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import _batching
-from .._op import Op, conj, elementwise, nondifferentiable, zero_derivative
+from .._op import (Op, bilinear, conj, elementwise, nondifferentiable,
+                   nondifferentiable_binary, zero_derivative)
 
 # -- helpers -------------------------------------------------------------------
 
@@ -191,9 +192,9 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     Op("subtract", "numeric", signature="x1, x2, /", arrays=("x1", "x2"), reads=(),
        vjp={"x1": lambda ns, ct, x1, x2, out: ct, "x2": lambda ns, ct, x1, x2, out: -ct},
        jvp={"x1": lambda ns, t, x1, x2, out: t, "x2": lambda ns, t, x1, x2, out: -t}),
-    elementwise("multiply", "numeric",
-                d={"x1": lambda ns, x1, x2, out: x2, "x2": lambda ns, x1, x2, out: x1},
-                reads={"x1": ("x2",), "x2": ("x1",)}),
+    bilinear("multiply", "numeric",
+             vjp={"x1": lambda ns, ct, x1, x2, out: ct * conj(ns, x2),
+                  "x2": lambda ns, ct, x1, x2, out: ct * conj(ns, x1)}),
     elementwise("divide", "floating-point",
                 d={"x1": lambda ns, x1, x2, out: 1 / x2,
                    "x2": lambda ns, x1, x2, out: -x1 / (x2 * x2)},
@@ -286,14 +287,12 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     Op("conj", "numeric", reads=(), vjp={"x": _conj_vjp},
        jvp={"x": lambda ns, t, x, out: conj(ns, t)}),
     # --- no derivative: comparisons, predicates, logical and bitwise ----------
-    nondifferentiable("equal", "any", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("not_equal", "any", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("less", "real numeric", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("less_equal", "real numeric", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
-    nondifferentiable("greater", "real numeric", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("greater_equal", "real numeric", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
+    nondifferentiable_binary("equal", "any"),
+    nondifferentiable_binary("not_equal", "any"),
+    nondifferentiable_binary("less", "real numeric"),
+    nondifferentiable_binary("less_equal", "real numeric"),
+    nondifferentiable_binary("greater", "real numeric"),
+    nondifferentiable_binary("greater_equal", "real numeric"),
     nondifferentiable("isfinite", "numeric"),
     nondifferentiable("isinf", "numeric"),
     nondifferentiable("isnan", "numeric"),
@@ -301,20 +300,15 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     # float result but no derivative in PyTorch: recorded, and backward says so
     Op("nextafter", "real floating-point", signature="x1, x2, /", arrays=("x1", "x2"),
        vjp={}, jvp={}, reads=()),
-    nondifferentiable("logical_and", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("logical_or", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("logical_xor", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
+    nondifferentiable_binary("logical_and", "boolean"),
+    nondifferentiable_binary("logical_or", "boolean"),
+    nondifferentiable_binary("logical_xor", "boolean"),
     nondifferentiable("logical_not", "boolean"),
-    nondifferentiable("bitwise_and", "integer or boolean", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
-    nondifferentiable("bitwise_or", "integer or boolean", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
-    nondifferentiable("bitwise_xor", "integer or boolean", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
-    nondifferentiable("bitwise_left_shift", "integer", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
-    nondifferentiable("bitwise_right_shift", "integer", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
+    nondifferentiable_binary("bitwise_and", "integer or boolean"),
+    nondifferentiable_binary("bitwise_or", "integer or boolean"),
+    nondifferentiable_binary("bitwise_xor", "integer or boolean"),
+    nondifferentiable_binary("bitwise_left_shift", "integer"),
+    nondifferentiable_binary("bitwise_right_shift", "integer"),
     nondifferentiable("bitwise_invert", "integer or boolean"),
 )
 # every element-wise function batches by broadcasting (see _batching.py)

@@ -43,7 +43,7 @@ import math
 
 from .. import _errors
 from .. import _batching
-from .._op import Op, conj, linear, nondifferentiable
+from .._op import Op, bilinear, conj, linear, nondifferentiable
 from ._helpers import detached, reduced
 from ._results import (EighResult, EigResult, QRResult, SlogdetResult, SVDResult, named,
                        singular_message)
@@ -759,18 +759,6 @@ def _matrix_power_jvp(ns, t, x, out, n):
 # ---------------------------------------------------------------------------
 
 
-def _cross_jvp(ns, tangents, x1, x2, out, axis):
-    t1, t2 = tangents
-    cross = ns.linalg.cross
-    total = None
-    if t1 is not None:
-        total = cross(t1, x2, axis=axis)
-    if t2 is not None:
-        term = cross(x1, t2, axis=axis)
-        total = term if total is None else total + term
-    return total
-
-
 def _diagonal_vjp(ns, ct, x, out, offset):
     # scatter ct back onto the offset diagonal: entry i sits on row i (k >= 0) or
     # column i (k < 0); zero-pad ct to that axis's length, spread it along the
@@ -833,17 +821,55 @@ def _rank_forward(xp, x, rtol, /):
     return xp.linalg.matrix_rank(x, rtol=rtol)
 
 
+# -- batching rules (how the op runs on a stack of rows; see _batching.py) -----------------
+
+def _batch_solve(ctx, primals, params):
+    """``linalg.solve(x1, x2)``: a vector ``x2`` of a batched call becomes one column."""
+    ns = ctx.ns
+    a, b = primals
+    fa, fb = ctx.batched
+    sa = tuple(a.shape[1:]) if fa else tuple(a.shape)
+    sb = tuple(b.shape[1:]) if fb else tuple(b.shape)
+    vector = len(sb) == 1
+    if vector:
+        b = ns.reshape(b, ((ctx.size,) if fb else ()) + sb + (1,))
+        sb = sb + (1,)
+    if fb and not fa and len(sa) == 2 and vector:
+        # rows of right-hand sides, one matrix: solve them all as columns at once
+        cols = ns.matrix_transpose(ns.reshape(b, (ctx.size, sb[0])))
+        out = ctx.call([a, cols], params)
+        return ctx.wrap(ns.matrix_transpose(out))
+    rank = max(len(sa), len(sb))
+    # both operands as stacks with the batch axis first, their stacks aligned
+    a = ctx.pad(a, rank) if fa else ns.broadcast_to(a, (ctx.size,) + (1,) * (rank - len(sa)) + sa)
+    b = ctx.pad(b, rank) if fb else ns.broadcast_to(b, (ctx.size,) + (1,) * (rank - len(sb)) + sb)
+    out = ctx.call([a, b], params)
+    if vector:
+        shape = tuple(out.shape)
+        out = ns.reshape(out, shape[:-1])
+    return ctx.wrap(out)
+
+
+def _batch_outer(ctx, primals, params):
+    """``linalg.outer`` of vectors: a broadcast product."""
+    ns = ctx.ns
+    a, b = primals
+    a = ns.expand_dims(a, axis=-1)
+    if ctx.batched[1]:
+        b = ns.expand_dims(b, axis=1)
+    return ctx.wrap(a * b)
+
+
 LINALG_OPS: tuple[Op, ...] = (
     Op("linalg.cholesky", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, upper=False",
        vjp={"x": _cholesky_vjp}, jvp={"x": _cholesky_jvp}, reads=("out",)),
-    Op("linalg.cross", "numeric", batch=_batching.broadcast_axis,
-       signature="x1, x2, /, *, axis=-1", arrays=("x1", "x2"),
-       vjp={"x1": lambda ns, ct, x1, x2, out, axis:
-            ns.linalg.cross(conj(ns, x2), ct, axis=axis),
-            "x2": lambda ns, ct, x1, x2, out, axis:
-            ns.linalg.cross(ct, conj(ns, x1), axis=axis)},
-       jvp=_cross_jvp),
+    bilinear("linalg.cross", "numeric", batch=_batching.broadcast_axis,
+             signature="x1, x2, /, *, axis=-1",
+             vjp={"x1": lambda ns, ct, x1, x2, out, axis:
+                  ns.linalg.cross(conj(ns, x2), ct, axis=axis),
+                  "x2": lambda ns, ct, x1, x2, out, axis:
+                  ns.linalg.cross(ct, conj(ns, x1), axis=axis)}),
     Op("linalg.det", "floating-point", batch=_batching.elementwise,
        vjp={"x": _det_vjp}, jvp={"x": _det_jvp}),
     linear("linalg.diagonal", "any", batch=_batching.elementwise,
@@ -870,12 +896,9 @@ LINALG_OPS: tuple[Op, ...] = (
     nondifferentiable("linalg.matrix_rank", "floating-point", batch=_batching.elementwise,
                       signature="x, /, *, rtol=None", arrays=("x", "rtol"),
                       forward=_rank_forward),
-    Op("linalg.outer", "numeric", batch=_batching.outer, reads={"x1": ("x2",), "x2": ("x1",)},
-       signature="x1, x2, /", arrays=("x1", "x2"),
-       vjp={"x1": lambda ns, ct, x1, x2, out: ct @ conj(ns, x2),
-            "x2": lambda ns, ct, x1, x2, out: conj(ns, x1) @ ct},
-       jvp={"x1": lambda ns, t, x1, x2, out: ns.linalg.outer(t, x2),
-            "x2": lambda ns, t, x1, x2, out: ns.linalg.outer(x1, t)}),
+    bilinear("linalg.outer", "numeric", batch=_batch_outer,
+             vjp={"x1": lambda ns, ct, x1, x2, out: ct @ conj(ns, x2),
+                  "x2": lambda ns, ct, x1, x2, out: conj(ns, x1) @ ct}),
     Op("linalg.pinv", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, rtol=None",
        arrays=("x", "rtol"), forward=_pinv_forward,
@@ -886,7 +909,7 @@ LINALG_OPS: tuple[Op, ...] = (
     Op("linalg.slogdet", "floating-point", batch=_batching.elementwise,
        adapt=named(SlogdetResult), vjp={"x": _slogdet_vjp},
        jvp={"x": _slogdet_jvp}, reads=("x", "out")),
-    Op("linalg.solve", "floating-point", batch=_batching.solve,
+    Op("linalg.solve", "floating-point", batch=_batch_solve,
        signature="x1, x2, /", arrays=("x1", "x2"), adapt=singular_message("linalg.solve"),
        vjp=_solve_vjp, jvp=_solve_jvp, reads=("x1", "x2", "out")),
     Op("linalg.svd", "floating-point", batch=_batching.elementwise,
