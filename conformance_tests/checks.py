@@ -393,8 +393,14 @@ class SpecialCase(Case):
 
     def __init__(self, info: OpInfo, index: int, sample: Sample):
         super().__init__(info, "float64", 1000 + index, sample)
+        self.cotangents_used: dict[int, np.ndarray] = {}
 
     def cotangent(self, position: int, shape: tuple, complex_out: bool) -> np.ndarray:
+        chosen = self._cotangent(position, shape, complex_out)
+        self.cotangents_used[position] = chosen
+        return chosen
+
+    def _cotangent(self, position: int, shape: tuple, complex_out: bool) -> np.ndarray:
         fixed = self.sample.cotangents
         chosen = fixed[position] if fixed is not None and position < len(fixed) else None
         if chosen is None:
@@ -1127,7 +1133,8 @@ def _first(values: np.ndarray, where: np.ndarray, count: int = 4) -> str:
 
 
 def _evidence(case: Case, part: str, index: int, ours, ref, where: np.ndarray) -> str:
-    """``at x=...: ours ..., torch ...`` for the first few entries of ``where``."""
+    """``N entries, at (i, j), ...: ours ..., torch ... (inputs ...; cotangent ...)`` for
+    the first few entries of ``where`` (inputs and cotangent when they have its shape)."""
     text = f"ours {_first(ours, where)}, torch {_first(ref, where)}"
     if where.ndim:
         places = [tuple(int(i) for i in p) if where.ndim > 1 else int(p[0])
@@ -1136,9 +1143,9 @@ def _evidence(case: Case, part: str, index: int, ours, ref, where: np.ndarray) -
     inputs = [a for a in case.inputs if a.shape == where.shape]
     if inputs and len(inputs) == len(case.inputs) and where.ndim == 1:
         at = ", ".join(_first(a, where) for a in inputs)
-        ct = case.sample.cotangents
-        if ct is not None and isinstance(ct[0], np.ndarray) and ct[0].shape == where.shape:
-            at += f"; cotangent {_first(ct[0], where)}"
+        ct = getattr(case, "cotangents_used", {}).get(0)
+        if ct is not None and ct.shape == where.shape:
+            at += f"; cotangent {_first(ct, where)}"
         text = f"{text} (inputs {at})"
     count = int(np.count_nonzero(where))
     return f"{count} entr{'y' if count == 1 else 'ies'}, {text}"
@@ -1326,11 +1333,10 @@ def _check_special(session, info: OpInfo, target) -> Outcome:
         if not differences:
             agreeing += 1
             continue
-        ct = case.sample.cotangents
+        ct = case.cotangents_used.get(0)
         for part, index, where, o, r in differences:
             point = special_values.Point(
-                tuple(case.inputs), tuple(case.args), dict(case.kwargs),
-                ct[0] if ct is not None and isinstance(ct[0], np.ndarray) else None,
+                tuple(case.inputs), tuple(case.args), dict(case.kwargs), ct,
                 part, -1 if index is None else index,
                 () if isinstance(ref_values, Exception) else tuple(ref_values))
             found = special_values.matching(info.name, label, part, index, backend)

@@ -247,7 +247,10 @@ def markdown(infos, targets, outcomes, config: dict) -> str:
     lines += [f"- outcomes: " + ", ".join(f"{v} {k}" for k, v in sorted(summary.items())), ""]
     lines += ["Cells: `pass` with the worst normwise relative error against PyTorch over the "
               "VJP, JVP and second-order checks (in float64 or complex128 when they ran); "
-              "`FAIL` with the failing check/dtype pairs.", ""]
+              "`FAIL` with the failing check/dtype pairs.  The last column sums up the "
+              "special-value samples over the backends: `agree` (every value and gradient "
+              "entry is PyTorch's) or `documented N` (N differences listed, with their "
+              "reasons, in the \"Special values\" section below).", ""]
     shown = [t for t in targets if t.available]
     header = "| op | " + " | ".join(t.name for t in shown) + " | special values |"
     lines += [header, "|" + "---|" * (len(shown) + 2)]
