@@ -182,3 +182,18 @@ def test_qr_of_an_exactly_rank_deficient_matrix(xp):
     with np.errstate(all="ignore"):
         (grad,) = assert_matches_torch(xp, loss, a)
     assert not np.all(np.isfinite(grad))
+
+
+@pytest.mark.parametrize("name", ["diagonal", "trace"])
+def test_diagonal_cotangents_stay_on_the_diagonal(xp, name):
+    """A NaN cotangent of a diagonal (a trace) spoils only the diagonal entries: the rest
+    of the gradient is an exact 0, as PyTorch writes the diagonal into zeros."""
+    x = np.arange(12.0).reshape(3, 4)
+    if name == "diagonal":
+        fn, head = (lambda xp, a: xp.linalg.diagonal(a, offset=1)), np.array([1.0, NAN, INF])
+    else:
+        fn, head = (lambda xp, a: xp.linalg.trace(a)), np.array(NAN)
+    with np.errstate(all="ignore"):
+        (grad,) = assert_matches_torch(xp, fn, x, head_grad=head)
+    off = ~np.eye(3, 4, k=1 if name == "diagonal" else 0, dtype=bool)
+    np.testing.assert_array_equal(grad[off], 0.0)

@@ -64,6 +64,15 @@ def _eye(ns, n, m=None, like=None, k=0, dtype=None):
     return ns.astype(ns.expand_dims(rows, axis=-1) + k == cols, dtype)
 
 
+def _eye_mask(ns, n, m=None, like=None, k=0):
+    """``eye(n, m, k=k)`` as booleans on ``like``'s device, for ``where``: the entries
+    off the diagonal are then exact zeros (PyTorch writes diagonals into zeros), where
+    a product with ``eye`` would turn a NaN or infinity into NaN along its row."""
+    rows = ns.arange(n, device=like.device)
+    cols = ns.arange(n if m is None else m, device=like.device)
+    return ns.expand_dims(rows, axis=-1) + k == cols
+
+
 def _zero_pad(ns, a, axis: int, length: int):
     """``a`` followed by zeros along ``axis`` up to ``length`` (the adjoint of cropping).
 
@@ -84,15 +93,17 @@ def _diag(ns, a):
 
 
 def _diag_embed(ns, v):
-    """Diagonal matrices with the vectors ``v`` (..., n) on their diagonal."""
+    """Diagonal matrices with the vectors ``v`` (..., n) on their diagonal (exact zeros
+    elsewhere)."""
     n = v.shape[-1]
-    return ns.expand_dims(v, axis=-2) * _eye(ns, n, like=v)
+    spread = ns.expand_dims(v, axis=-2)
+    return ns.where(_eye_mask(ns, n, like=v), spread, ns.zeros_like(spread))
 
 
 def _off_diag(ns, a):
-    """``a`` with its diagonal set to zero."""
+    """``a`` with its diagonal set to (exact) zero."""
     n = a.shape[-1]
-    return a * (1 - _eye(ns, n, like=a, dtype=_real_dtype(ns, a.dtype)))
+    return ns.where(_eye_mask(ns, n, like=a), ns.zeros_like(a), a)
 
 
 def _trace(ns, a):
@@ -693,16 +704,19 @@ def _diagonal_vjp(ns, ct, x, out, offset):
     # column i (k < 0); zero-pad ct to that axis's length, spread it along the
     # other axis and keep the diagonal with the mask eye(n, m, k)
     rows, cols = x.shape[-2], x.shape[-1]
-    mask = _eye(ns, rows, cols, like=ct, k=offset)
+    mask = _eye_mask(ns, rows, cols, like=ct, k=offset)
     if offset >= 0:
-        return ns.expand_dims(_zero_pad(ns, ct, -1, rows), axis=-1) * mask
-    return ns.expand_dims(_zero_pad(ns, ct, -1, cols), axis=-2) * mask
+        spread = ns.expand_dims(_zero_pad(ns, ct, -1, rows), axis=-1)
+    else:
+        spread = ns.expand_dims(_zero_pad(ns, ct, -1, cols), axis=-2)
+    return ns.where(mask, spread, ns.zeros_like(spread))
 
 
 def _trace_vjp(ns, ct, x, out, offset, dtype):
     rows, cols = x.shape[-2], x.shape[-1]
-    return ns.expand_dims(ns.expand_dims(ct, axis=-1), axis=-1) * _eye(
-        ns, rows, cols, like=ct, k=offset)
+    spread = ns.expand_dims(ns.expand_dims(ct, axis=-1), axis=-1)
+    return ns.where(_eye_mask(ns, rows, cols, like=ct, k=offset), spread,
+                    ns.zeros_like(spread))
 
 
 # ---------------------------------------------------------------------------

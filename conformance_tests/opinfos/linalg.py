@@ -223,6 +223,20 @@ def _matrix_norm_edges():
             for order in ("fro", "nuc", 2, -2, 1, math.inf)]
 
 
+def _diagonal_edges():
+    """A NaN and an infinite cotangent on the diagonal: the rest of the gradient is an
+    exact 0 (PyTorch writes the diagonal into zeros)."""
+    x = np.arange(12.0).reshape(3, 4)
+    return [Sample((x,), {"offset": offset}, label=f"offset={offset}", cotangents=("mixed",))
+            for offset in (0, 1, -1)]
+
+
+def _trace_edges():
+    x = np.arange(24.0).reshape(4, 2, 3)
+    return [Sample((x,), {"offset": offset}, label=f"offset={offset}", cotangents=("mixed",))
+            for offset in (0, 1)]
+
+
 def _matrix_rank_edges():
     return [Sample((_SINGULAR_3,), label="singular 3x3"),
             Sample((np.asarray([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]]),), label="rank 1")]
@@ -271,7 +285,8 @@ OPINFOS: tuple[OpInfo, ...] = (
     OpInfo("linalg.cross", family="custom", sample=_cross_sample, dtypes=_FLOATS),
     OpInfo("linalg.det", family="custom", sample=_square_sample, dtypes=_FLOATS, rtol=_LOOSE,
            edges=_singular_edges),
-    OpInfo("linalg.diagonal", family="custom", sample=_diagonal_sample, dtypes=_FLOATS),
+    OpInfo("linalg.diagonal", family="custom", sample=_diagonal_sample, dtypes=_FLOATS,
+           edges=_diagonal_edges),
     OpInfo("linalg.eig", family="custom", call=_eig, sample=_square_sample,
            dtypes=("float64", "complex128"), rtol=_LOOSE, edges=_eig_edges),
     OpInfo("linalg.eigh", family="custom", call=_eigh, sample=_square_sample, dtypes=_FLOATS,
@@ -301,7 +316,8 @@ OPINFOS: tuple[OpInfo, ...] = (
            rtol=_LOOSE, edges=_svd_edges),
     OpInfo("linalg.svdvals", family="custom", sample=_matrix_sample, dtypes=_FLOATS,
            rtol=_LOOSE, edges=_rank_deficient_edges),
-    OpInfo("linalg.trace", family="custom", sample=_diagonal_sample, dtypes=_FLOATS),
+    OpInfo("linalg.trace", family="custom", sample=_diagonal_sample, dtypes=_FLOATS,
+           edges=_trace_edges),
     OpInfo("linalg.vector_norm", family="custom", sample=_vector_norm_sample,
            dtypes=_FLOATS, rtol=_LOOSE, edges=_vector_norm_edges),
 )
