@@ -147,6 +147,25 @@ DIFFERENCES: tuple[Difference, ...] = (
                  "array_api_strict) or torch.linalg.solve's error; PyTorch's gradient is "
                  "[[4, -2], [-2, 1]]."),
     Difference(
+        "linalg.det", "*", "grad", "pending", backends=("jax",),
+        reason="Issue 16, item 1, on JAX (whose solve returns NaN instead of raising): the "
+               "backward of det solves with the exactly singular matrix.",
+        evidence="det([[1, 2], [2, 4]]) on JAX: our gradient is NaN; PyTorch's is "
+                 "[[4, -2], [-2, 1]]."),
+    Difference(
+        "linalg.inv", "*", "raises", "backend-value", backends=("jax",),
+        reason="JAX never raises on a value: its inv of an exactly singular matrix returns "
+               "infinities and NaN where PyTorch (and NumPy, array-api-strict, Dask) raise "
+               "a singular-matrix error.  Ours returns the backend's result.",
+        evidence="inv([[0.]]): JAX [[inf]]; PyTorch raises torch.linalg.LinAlgError."),
+    Difference(
+        "linalg.solve", "*", "raises", "backend-value", backends=("jax",),
+        reason="JAX never raises on a value: its solve with an exactly singular matrix "
+               "returns infinities and NaN where PyTorch (and NumPy, array-api-strict, "
+               "Dask) raise a singular-matrix error.  Ours returns the backend's result.",
+        evidence="solve([[1, 2], [2, 4]], [1, 1]): JAX inf/NaN; PyTorch raises "
+                 "torch.linalg.LinAlgError."),
+    Difference(
         "linalg.slogdet", "*", "raises", "pending",
         reason="Issue 16, item 1 (on its own branch): at a singular matrix slogdet's "
                "backward raises today on every backend, as PyTorch 2.13's does here (its "
