@@ -44,6 +44,8 @@ CASES = {
     "maximum": (lambda a, b: _xp(a).sum(_xp(a).maximum(a, b) * a), (A, B)),
     "minimum": (lambda a, b: _xp(a).sum(_xp(a).minimum(a, b) * b), (A, B)),
     "divide": (lambda a, b: _xp(a).sum(a / b), (A, B)),
+    "copysign": (lambda a, b: _xp(a).sum(_xp(a).copysign(a * a, b - 1.0) * a), (A, B)),
+    "nextafter": (lambda a, b: _xp(a).sum(_xp(a).nextafter(a * a, b) * a), (A, B)),
     "exp": (lambda a: _xp(a).sum(_xp(a).exp(a) * a), (A,)),
     "expm1": (lambda a: _xp(a).sum(_xp(a).expm1(a) * a), (A,)),
     "sqrt": (lambda a: _xp(a).sum(_xp(a).sqrt(a) * a), (A,)),

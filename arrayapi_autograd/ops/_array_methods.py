@@ -21,6 +21,7 @@ import array_api_compat
 
 from .. import _batching
 from .._op import Op
+from ._scatter import scatter_add
 
 
 def getitem_forward(x, key):
@@ -63,22 +64,24 @@ def _index_embed_forward(xp, values, *, key, shape):
 
 
 def _scatter_add_forward(xp, values, *, key, shape):
-    """Zeros of ``shape`` with ``values`` added at ``key`` (repeats accumulate)."""
+    """Zeros of ``shape`` with ``values`` added at ``key`` (repeats accumulate).
+
+    The flat positions of ``zeros(shape)[key]`` are those of ``arange`` indexed
+    by ``key`` (for a 1-D ``shape`` and one integer array, the array itself with
+    negative indices wrapped); :func:`._scatter.scatter_add` adds at them,
+    keeping every value in its own position on every backend.
+    """
     device = array_api_compat.device(values)
     size = math.prod(shape)
-    positions = xp.reshape(xp.reshape(xp.arange(size, device=device), shape)[key], (-1,))
-    flat = xp.reshape(values, (-1,))
-    total = xp.zeros((size,), dtype=values.dtype, device=device)
-    if hasattr(total, "index_add_"):  # in-place indexed addition (PyTorch-like)
-        total.index_add_(0, positions, flat)
-    elif hasattr(total, "at"):  # functional indexed addition of immutable arrays (JAX-like)
-        total = total.at[positions].add(flat)
-    elif hasattr(getattr(xp, "add", None), "at"):  # unbuffered ufunc addition (NumPy-like)
-        xp.add.at(total, positions, flat)
-    else:  # only the standard: a one-hot product
-        one_hot = xp.astype(positions[:, None] == xp.arange(size, device=device)[None, :],
-                            values.dtype)
-        total = xp.sum(flat[:, None] * one_hot, axis=0)
+    items = key if isinstance(key, tuple) else (key,)
+    if (len(shape) == 1 and len(items) == 1 and hasattr(items[0], "dtype")
+            and xp.isdtype(items[0].dtype, "integral")):
+        positions = items[0]
+        positions = xp.where(positions < 0, positions + size, positions)
+        positions = xp.reshape(positions, (-1,))
+    else:
+        positions = xp.reshape(xp.reshape(xp.arange(size, device=device), shape)[key], (-1,))
+    total = scatter_add(xp, positions, xp.reshape(values, (-1,)), size)
     return xp.reshape(total, shape)
 
 
