@@ -316,7 +316,13 @@ def _message(report) -> str:
     crash = getattr(longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(longrepr)
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[0][:300] if lines else ""
+    first = lines[0] if lines else ""
+    if first.rstrip(":") == "AssertionError":  # a bare assert: say which one
+        source = [line[1:].strip() for line in str(longrepr).splitlines()
+                  if line.startswith(">")]
+        if source:
+            first = f"AssertionError: {source[-1]}"
+    return first[:300]
 
 
 def pytest_configure(config):
