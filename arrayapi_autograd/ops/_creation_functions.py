@@ -87,14 +87,14 @@ def _bind_asarray(op, ns):
             if obj._ns is not ns:
                 raise _errors.mixed_namespaces(ns, obj._ns)
             result = obj
-            if device is not None and device != obj.device:
-                result = result.to_device(device)
-                copy = False if copy is None else copy
+            moved = device is not None and device != obj.device
+            if moved:
+                result = result.to_device(device)  # a copy already
             if dtype is not None and dtype != result.dtype:
                 if copy is False:
                     raise ValueError("asarray(copy=False) cannot change the dtype without a copy")
                 return ns.astype(result, dtype)
-            if copy:
+            if copy and not moved:
                 return ns.astype(result, result.dtype, copy=True)
             return result
         return ns._wrap(xp.asarray(_unwrap_nested(obj, ns), dtype=dtype, device=device,
