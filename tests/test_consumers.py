@@ -83,3 +83,18 @@ def test_consumers_command_counts_are_real(tmp_path):
     assert rows["numpy"]["ours"]["passed"] == rows["numpy"]["control"]["passed"] > 0
     md = (out / "consumers-report.md").read_text()
     assert md.count("| array-api-extra |") == 3
+
+
+def test_a_missing_suite_says_what_to_install():
+    from conformance_tests.consumers.run import Suite, locate
+
+    absent = Suite("absent", "no_such_package_here", "scipy", ("tests",), "no-such-package>=1", 1)
+    paths, _, reason = locate(absent)
+    assert paths == []
+    assert "not installed: pip install 'no-such-package>=1'" in reason
+    assert "pip install -e '.[consumers]'" in reason
+    # an installed package whose wheel has no tests (json ships none)
+    bare = Suite("bare", "json", "scipy", ("tests/main",), "json-with-tests>=1", 1)
+    paths, _, reason = locate(bare)
+    assert paths == []
+    assert "ships no tests (tests/main is missing)" in reason

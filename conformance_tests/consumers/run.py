@@ -65,7 +65,7 @@ class Suite:
     paths: tuple[str, ...]
     """Test directories or modules, relative to the package's folder."""
     requirement: str
-    """What to install when the suite is missing."""
+    """What to install when the suite is missing (its wheels ship the tests)."""
     time_limit: float
     """Seconds of tests (not counting collection) before the run stops."""
 
@@ -88,17 +88,17 @@ SKLEARN_MODULES = tuple(f"{folder}/tests/test_{name}.py" for folder, name in (
     ("utils", "validation"),
 ))
 
-SCIPY_REQUIREMENT = "scipy>=1.15 (its wheels ship the tests)"
+SCIPY_REQUIREMENT = "scipy>=1.15"
 
 SUITES = (
     Suite("array-api-extra", "array_api_extra", "array-api-extra", ("tests/main",),
-          "array-api-extra>=0.8 (its wheel ships array_api_extra/tests)", 90),
+          "array-api-extra>=0.8", 90),
     Suite("scipy.special", "scipy", "scipy", ("special/tests",), SCIPY_REQUIREMENT, 90),
     Suite("scipy.stats", "scipy", "scipy", ("stats/tests",), SCIPY_REQUIREMENT, 150),
     Suite("scipy._lib", "scipy", "scipy", ("_lib/tests",), SCIPY_REQUIREMENT, 60),
     Suite("scipy.ndimage", "scipy", "scipy", ("ndimage/tests",), SCIPY_REQUIREMENT, 60),
     Suite("scikit-learn", "sklearn", "scikit-learn", SKLEARN_MODULES,
-          "scikit-learn>=1.6 (its wheels ship sklearn/*/tests)", 120),
+          "scikit-learn>=1.6", 120),
 )
 
 COLLECTION_ALLOWANCE = 240
@@ -133,13 +133,15 @@ def locate(suite: Suite, modules=None) -> tuple[list[str], str, str]:
     """``(test paths, rootdir, reason)``: the installed test paths, or why there are none."""
     spec = importlib.util.find_spec(suite.package)
     if spec is None or not spec.submodule_search_locations:
-        return [], "", f"{suite.package} is not installed: pip install '{suite.requirement}'"
+        return [], "", (f"{suite.package} is not installed: pip install '{suite.requirement}' "
+                        "(every suite: pip install -e '.[consumers]')")
     folder = list(spec.submodule_search_locations)[0]
     paths = [os.path.normpath(os.path.join(folder, p)) for p in suite.paths]
     present = [p for p in paths if os.path.exists(p)]
     if not present:
         return [], "", (f"the installed {suite.package} ({folder}) ships no tests "
-                        f"({suite.paths[0]} is missing): install '{suite.requirement}'")
+                        f"({suite.paths[0]} is missing); install a wheel that does: "
+                        f"pip install --force-reinstall '{suite.requirement}'")
     if modules:
         chosen = []
         for path in present:
