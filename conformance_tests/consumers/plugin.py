@@ -318,8 +318,10 @@ def _message(report) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     first = lines[0] if lines else ""
     if first.rstrip(":") == "AssertionError":  # a bare assert: say which one
-        source = [line[1:].strip() for line in str(longrepr).splitlines()
-                  if line.startswith(">")]
+        text = str(longrepr).splitlines()
+        errors = [i for i, line in enumerate(text) if line.startswith("E ")]
+        source = [line.lstrip(">").strip() for line in text[:errors[-1]]
+                  if line.strip() and not line.startswith("E ")] if errors else []
         if source:
             first = f"AssertionError: {source[-1]}"
     return first[:300]

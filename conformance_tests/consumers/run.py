@@ -23,14 +23,16 @@ The run prints and writes a table (``consumers-report.md``, and
 one row per suite and wrapped backend, passed / failed / skipped on the
 control and on ours, and every failure of ours classified (:mod:`conformance_tests.consumers.known`):
 
-``defect of ours``
-    The control passes, ours fails, and no reviewed reason says otherwise.
 ``inherited``
     The same test fails, is skipped or is an expected failure on the wrapped
-    backend itself.
+    backend itself (checked first).
 ``by name``
     The suite (or the library under test) branches on the backend's name: it
-    delegates to, or expects, a behaviour it knows only under that name.
+    delegates to, or expects, a behaviour it knows only under that name
+    (reviewed by hand, in ``known.py``).
+``defect of ours``
+    The control passes and ours fails: a reviewed known defect, or any failure
+    that nothing explains.
 
 The exit status is 1 when a failure of ours is classified as a defect of ours.
 """
@@ -218,16 +220,16 @@ def bucket(outcome: str) -> str:
 
 def classify(suite: Suite, record: dict, controls: dict) -> tuple[str, str]:
     """``(category, evidence)`` for a failure of ours."""
-    reviewed = known.lookup(suite.name, record["nodeid"], record["backend"],
-                            record["message"])
-    if reviewed is not None:
-        return reviewed
     control = controls.get(record["twin"])
     wrapped = record["backend"][len(PREFIX):]
     if control is not None and control["outcome"] != "passed":
         what = {"failed": "fails", "skipped": "is skipped", "xfailed": "is an expected failure",
                 "xpassed": "passes unexpectedly"}.get(control["outcome"], control["outcome"])
         return "inherited", f"on {wrapped} the test {what} too: {control['message']}"
+    reviewed = known.lookup(suite.name, record["nodeid"], record["backend"],
+                            record["message"])
+    if reviewed is not None:
+        return reviewed
     if control is None:
         return "defect of ours", f"(no run on {wrapped} to compare) {record['message']}"
     return "defect of ours", f"passes on {wrapped}; ours: {record['message']}"
