@@ -321,7 +321,7 @@ def _message(report) -> str:
         text = str(longrepr).splitlines()
         errors = [i for i, line in enumerate(text) if line.startswith("E ")]
         source = [line.lstrip(">").strip() for line in text[:errors[-1]]
-                  if line.strip() and not line.startswith("E ")] if errors else []
+                  if line.strip(" ^~") and not line.startswith("E ")] if errors else []
         if source:
             first = f"AssertionError: {source[-1]}"
     return first[:300]
