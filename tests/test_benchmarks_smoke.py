@@ -39,6 +39,8 @@ def test_workload_runs_and_agrees(results, key):
         for metric in wr.workload.metrics:
             if metric.key.startswith("mem_"):
                 continue  # memory only where the method applies (see workloads.py)
+            if metric.key.startswith("fwd_") and name.startswith("jax"):
+                continue  # jitted JAX compiles forward and VJP as one: no forward alone
             value = row.get(metric.key)
             assert value is not None and math.isfinite(value) and value > 0, (name, metric.key)
     assert wr.targets == []  # a smoke run judges no target
