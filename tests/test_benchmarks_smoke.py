@@ -92,11 +92,12 @@ def test_targets_are_judged_on_a_full_run():
     from benchmarks._runner import evaluate_target
     from benchmarks.workloads import WORKLOADS
 
-    (per_op_autograd, per_op_torch) = WORKLOADS["a"].targets
-    rows = {"ours-numpy": {"us_per_op": 6.0}, "autograd": {"us_per_op": 10.0},
-            "torch": {"us_per_op": 5.0}}
+    (per_op_autograd, per_op_torch, forward_torch) = WORKLOADS["a"].targets
+    rows = {"ours-numpy": {"us_per_op": 6.0, "fwd_us_per_op": 2.0},
+            "autograd": {"us_per_op": 10.0}, "torch": {"us_per_op": 5.0, "fwd_us_per_op": 2.5}}
     assert evaluate_target(per_op_autograd, rows)[1:] == (0.6, 0.5, False)
     assert evaluate_target(per_op_torch, rows)[1:] == (1.2, 1.0, False)
+    assert evaluate_target(forward_torch, rows)[1:] == (0.8, 1.0, True)
     rows["ours-numpy"]["us_per_op"] = 4.0
     assert evaluate_target(per_op_autograd, rows)[3] and evaluate_target(per_op_torch, rows)[3]
     assert evaluate_target(per_op_torch, {"ours-numpy": {"us_per_op": 4.0}})[1] is None
