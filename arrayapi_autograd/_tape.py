@@ -327,15 +327,22 @@ class Node:
         else:
             names = op.arrays
             results = []
-            for i, edge in enumerate(edges):
+            i = 0
+            for edge in edges:
                 if edge is None:
                     results.append(None)
-                    continue
-                rule = rules.get(names[i])
-                if rule is None:
-                    raise _errors.vjp_not_defined(op.name, names[i])
-                r = rule(ns, ct, *primals, out=out, **params)
-                results.append(r if r is None else fit_cotangent(ns, r, edge[2], edge[3], op))
+                else:
+                    rule = rules.get(names[i])
+                    if rule is None:
+                        raise _errors.vjp_not_defined(op.name, names[i])
+                    r = rule(ns, ct, *primals, out=out, **params) if params else \
+                        rule(ns, ct, *primals, out=out)
+                    # already of the input's shape and dtype (the common case), or fitted
+                    if r is not None and not (getattr(r, "dtype", None) is edge[3] and
+                                              r.shape == edge[2]):
+                        r = fit_cotangent(ns, r, edge[2], edge[3], op)
+                    results.append(r)
+                i += 1
             return results
         for i, edge in enumerate(edges):
             r = results[i]
