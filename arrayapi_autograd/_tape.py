@@ -195,7 +195,7 @@ class Node:
     out_meta = None
     view_version = None
 
-    def __init__(self, op, ns, primals, params, edges, out, n_out, saved):
+    def __init__(self, op, ns, primals, params, edges, out, n_out, saved, read=None):
         self.op = op
         self.ns = ns
         self.seq = next(_sequence)
@@ -205,7 +205,7 @@ class Node:
         self.out = out
         self.n_out = n_out
         self.saved = saved
-        self.read = None  # positions of the inputs the needed rules read (None: all)
+        self.read = read  # positions of the inputs the needed rules read (None: all)
 
     def __repr__(self):
         return f"<Node {self.op.name} #{self.seq}>"
@@ -615,10 +615,8 @@ def record_one(op, ns, primals: tuple, params: dict, result):
             saved = ((-1, result._version, 0),)
         else:
             saved = ()
-        node = Node(op, ns, stored, params, tuple(edges),
-                    (out,) if op.reads_out else None, 1, saved)
-        node.read = checked
-        result._node = node
+        result._node = node = Node(op, ns, stored, params, tuple(edges),
+                                   (out,) if op.reads_out else None, 1, saved, checked)
     else:
         node = None
     if has_tangents:
