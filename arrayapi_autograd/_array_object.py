@@ -393,15 +393,16 @@ class Array(Value):
     def __getitem__(self, key):
         ns = self._ns
         op, forward = ns._records["__getitem__"]
-        return _call(op, forward, ns, (self,), {"key": _unwrap_key(key, ns)})
+        key = _unwrap_key(key, ns, self._node is not None and _tape.state.recording)
+        return _call(op, forward, ns, (self,), {"key": key})
 
     def __setitem__(self, key, value) -> None:
         ns = self._ns
         op, forward = ns._records["__setitem__"]
         if isinstance(value, Value) and type(value) is not Array:
             raise _errors.batched_into_unbatched()
-        key = _unwrap_key(key, ns)
         tracked = self._is_tracked() or (isinstance(value, Array) and value._is_tracked())
+        key = _unwrap_key(key, ns, tracked and _tape.state.recording)
         if tracked and (_tape.state.recording or self._tangents or
                         (isinstance(value, Array) and value._tangents)):
             if _tape.state.recording and isinstance(self._node, _tape.Leaf):
@@ -528,12 +529,24 @@ def _foreign_operand(ns, other):
     return NotImplemented
 
 
-def _unwrap_key(key, ns):
-    if isinstance(key, Array):
-        return _unwrap(key, ns)
+def _unwrap_key(key, ns, recorded: bool = False):
+    """``key`` with wrapped index arrays as backend arrays.
+
+    ``recorded``: the indexing is recorded, and its node keeps the key: index
+    arrays and masks are copied, so that changing them in place afterwards
+    cannot change the gradient (PyTorch raises there; the copy keeps it right).
+    """
     if isinstance(key, tuple):
-        return tuple(_unwrap(k, ns) if isinstance(k, Array) else k for k in key)
-    return key
+        return tuple(_unwrap_index(k, ns, recorded) for k in key)
+    return _unwrap_index(key, ns, recorded)
+
+
+def _unwrap_index(k, ns, recorded: bool):
+    if isinstance(k, Array):
+        k = _unwrap(k, ns)
+    if recorded and getattr(k, "ndim", 0):  # an index array or a mask, not a scalar
+        return ns._xp.asarray(k, copy=True)
+    return k
 
 
 # ---------------------------------------------------------------------------
