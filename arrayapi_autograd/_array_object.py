@@ -355,6 +355,27 @@ class Array(Value):
             return data
         return compute(**kwargs)
 
+    def persist(self, **kwargs) -> "Array":
+        """The same array with its backend data persisted: computed, and kept as data.
+
+        For a lazy backend (Dask) the task graph of the data is run and the
+        result kept in memory (on the cluster's workers under a ``Client``), so
+        that later operations start from it instead of growing the graph: what
+        a training loop needs after each step (docs/backends.rst).  The result
+        keeps this array's place on the tape (node, output index, version
+        counter) and its forward-mode tangents, so gradients flow through it as
+        through this array, and a leaf stays the same variable (same ``grad``).
+        ``kwargs`` go to the backend (``scheduler=...``).  Eager backends have
+        nothing to persist: the array itself is returned.
+        ``ns.persist(*arrays)`` persists several arrays at once, sharing the
+        work of their common graph.
+        """
+        persist = getattr(self._data, "persist", None)
+        if persist is None:
+            return self
+        return Array._from_node(persist(**kwargs), self._ns, self._node, self._index,
+                                self._version, self._tangents)
+
     def __dlpack__(self, /, *, stream=None, max_version=None, dl_device=None, copy=None):
         if self._is_tracked():
             raise _errors.export_recorded_array(self)
