@@ -598,7 +598,7 @@ def tensor_requires_grad(ns) -> TypeError:
 def integer_gradient(what: str, dtype) -> TypeError:
     """An integer or boolean head gradient, cotangent or tangent (JAX and PyTorch refuse them)."""
     return TypeError(
-        f"The {what} has dtype {dtype}; head gradients, cotangents and tangents must be "
+        f"The {what} has dtype {str(dtype).rpartition('.')[2]}; head gradients, cotangents and tangents must be "
         f"floating-point (real or complex), as JAX requires (PyTorch refuses integer "
         f"tangents too). Pass a floating-point array, e.g. xp.astype(g, xp.float64); a "
         f"Python number takes the array's dtype."
