@@ -127,10 +127,10 @@ def test_dask_scale_runs_at_a_tiny_size():
 
     x, v, idx = dask_scale._inputs(40, 3, 5, 10)
     # in-process workers without a memory limit (a limit would watch the whole pytest process)
-    seconds, lazy, survived = dask_scale.run_dask(x, v, idx, "sums", workers=2,
+    seconds, lazy, survived, spilled = dask_scale.run_dask(x, v, idx, "sums", workers=2,
                                                   memory_limit=0, processes=False)
     eager_seconds, eager, _ = dask_scale.run_numpy(x, v, idx, "sums")
-    assert survived and seconds > 0 and eager_seconds > 0
+    assert survived and seconds > 0 and eager_seconds > 0 and spilled == 0
     assert [r.shape for r in lazy] == [(), (40, 3), (), ()]
     assert dask_scale.agree(lazy, eager, rtol=1e-12)
     assert float(eager[3]) > 0  # the gradient of x is not zero
