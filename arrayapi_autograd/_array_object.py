@@ -23,10 +23,8 @@ batching module's stacked cotangents) takes over an operation through its
 
 from __future__ import annotations
 
-import math
 import operator
 import warnings
-from typing import Any
 
 from . import _errors
 from . import _tape

@@ -26,9 +26,9 @@ are the same in every row (``zeros_like``).
 from __future__ import annotations
 
 import collections
+import math
 from typing import Sequence
 
-import numpy
 
 from . import _errors, _tape
 from ._array_object import Array, _call, _unwrap_key, add_operators
@@ -251,7 +251,7 @@ def setitem(target: BatchedArray, key, value) -> None:
         raise _errors.batched_into_unbatched()
     ns = target._ns
     physical = target._physical
-    batched_key = (slice(None),) + _as_tuple(key)
+    batched_key = (slice(None),) + as_tuple(key)
     stacked = type(value) is BatchedArray and value._level == target._level
     try:
         new = value
@@ -279,7 +279,7 @@ def _pad_to(ns, p, rank):
     return ns.reshape(p, shape[:1] + (1,) * missing + shape[1:])
 
 
-def _as_tuple(key) -> tuple:
+def as_tuple(key) -> tuple:
     return key if isinstance(key, tuple) else (key,)
 
 
@@ -326,7 +326,7 @@ def like(ctx: Context, primals: list, params: dict):
     return ctx.call([x[0, ...]] + list(primals[1:]), params)
 
 
-def _shift(axis, ndim: int):
+def shift(axis, ndim: int):
     """Logical ``axis`` (int, tuple or ``None`` for all) as physical axes."""
     if axis is None:
         return tuple(range(1, ndim + 1))
@@ -347,7 +347,7 @@ def axes(*names: str, out_rank: int = 0):
         ndim = ctx.ndim(primals[0], ctx.batched[0]) + out_rank
         params = dict(params)
         for name in names:
-            params[name] = _shift(params.get(name), ndim)
+            params[name] = shift(params.get(name), ndim)
         return ctx.wrap(ctx.call(primals, params))
 
     return rule
@@ -367,7 +367,7 @@ def reduction(ctx: Context, primals: list, params: dict):
             out = ctx.ns.reshape(out, (ctx.size,))
         return ctx.wrap(out)
     axis = params.get("axis")
-    params["axis"] = _shift(axis, ndim)
+    params["axis"] = shift(axis, ndim)
     if axis is None and ndim == 1:
         params["axis"] = 1
     return ctx.wrap(ctx.call(primals, params))
@@ -380,7 +380,7 @@ def flattening(ctx: Context, primals: list, params: dict):
     ndim = ctx.ndim(x, True)
     params = dict(params)
     if params.get("axis") is not None:
-        params["axis"] = _shift(params["axis"], ndim)
+        params["axis"] = shift(params["axis"], ndim)
         return ctx.wrap(ctx.call(primals, params))
     shape = tuple(x.shape)
     flat = ns.reshape(x, (ctx.size, -1))
@@ -407,170 +407,6 @@ def unbatched_only(*positions: int):
     return wrapper
 
 
-# -- shape ---------------------------------------------------------------------
-
-def reshape(ctx, primals, params):
-    params = dict(params)
-    params["shape"] = (ctx.size,) + tuple(params["shape"])
-    return ctx.wrap(ctx.call(primals, params))
-
-
-def broadcast_to(ctx, primals, params):
-    shape = tuple(params["shape"])
-    x = ctx.pad(primals[0], len(shape))
-    return ctx.wrap(ctx.call([x], {**params, "shape": (ctx.size,) + shape}))
-
-
-def permute_dims(ctx, primals, params):
-    ndim = ctx.ndim(primals[0], True)
-    order = (0,) + tuple(a % ndim + 1 for a in params["axes"])
-    return ctx.wrap(ctx.call(primals, {**params, "axes": order}))
-
-
-def moveaxis(ctx, primals, params):
-    ndim = ctx.ndim(primals[0], True)
-    return ctx.wrap(ctx.call(primals, {"source": _shift(params["source"], ndim),
-                                       "destination": _shift(params["destination"], ndim)}))
-
-
-def joining(out_rank: int):
-    """``concat`` (``out_rank=0``) and ``stack`` (1): unbatched members get the batch axis."""
-
-    def rule(ctx, primals, params):
-        ns = ctx.ns
-        flags = ctx.batched
-        shape = next(tuple(p.shape[1:]) for p, b in zip(primals, flags) if b)
-        members = [p if b else materialize(p, ctx.size) for p, b in zip(primals, flags)]
-        params = dict(params)
-        if params.get("axis", 0) is None:
-            members = [ns.reshape(m, (ctx.size, -1)) for m in members]
-            params["axis"] = 1
-        else:
-            params["axis"] = _shift(params.get("axis", 0), len(shape) + out_rank)
-        return ctx.wrap(ctx.call(members, params))
-
-    return rule
-
-
-def tile(ctx, primals, params):
-    x = primals[0]
-    reps = tuple(params["repetitions"])
-    ndim = ctx.ndim(x, True)
-    rank = max(ndim, len(reps))
-    x = ctx.pad(x, rank)
-    reps = (1,) + (1,) * (rank - len(reps)) + reps
-    return ctx.wrap(ctx.call([x] + list(primals[1:]), {**params, "repetitions": reps}))
-
-
-def getitem(ctx, primals, params):
-    """``x[key]``: a full slice for the batch axis in front of the key.
-
-    Integer-array keys whose arrays are not next to each other would move the
-    indexed axes in front of the batch axis (NumPy's rule): those loop.
-    """
-    key = _as_tuple(params["key"])
-    if not _adjacent_arrays(key) or any(isinstance(k, bool) for k in key):
-        return loop(ctx, primals, params)
-    return ctx.wrap(ctx.call(primals, {**params, "key": (slice(None),) + key}))
-
-
-def _adjacent_arrays(key: tuple) -> bool:
-    """Whether the advanced indices of ``key`` are next to each other.
-
-    With an index array in the key, NumPy counts integers as advanced indices too;
-    advanced indices separated by a slice put their axes first, before the batch
-    axis, so such keys loop over the rows.
-    """
-    if not any(hasattr(k, "shape") for k in key):
-        return True
-    positions = [i for i, k in enumerate(key)
-                 if hasattr(k, "shape") or (isinstance(k, (int, numpy.integer))
-                                           and not isinstance(k, bool))]
-    return positions[-1] - positions[0] == len(positions) - 1
-
-
-def scatter(ctx, primals, params):
-    """``_scatter_add``/``_index_embed``: the batch axis in front of key and shape."""
-    if not ctx.batched[0]:
-        return loop(ctx, primals, params)
-    key = _as_tuple(params["key"])
-    if not _adjacent_arrays(key):
-        return loop(ctx, primals, params)
-    values = primals[0]
-    if not any(hasattr(k, "shape") for k in key):
-        # values broadcast to the indexed region: line their rows up with it
-        values = ctx.pad(values, _basic_index_rank(params["shape"], key))
-    return ctx.wrap(ctx.call([values], {**params, "key": (slice(None),) + key,
-                                        "shape": (ctx.size,) + tuple(params["shape"])}))
-
-
-def _basic_index_rank(shape, key) -> int:
-    """The number of dimensions of ``zeros(shape)[key]`` for a basic key (no arrays).
-
-    Computed on a broadcast NumPy view of one element, which allocates nothing.
-    """
-    probe = numpy.broadcast_to(numpy.zeros((), dtype=bool), tuple(shape))
-    return probe[key].ndim
-
-
-# -- linear algebra --------------------------------------------------------------
-
-def _as_matrix(ctx, p, batched, side):
-    """A matmul operand in matrix form: ``(value, logical matrix shape, squeezed axis)``."""
-    ns = ctx.ns
-    shape = tuple(p.shape[1:]) if batched else tuple(p.shape)
-    if len(shape) == 1:
-        if side == 0:
-            new = shape[:-1] + (1,) + shape[-1:]
-            squeeze = -2
-        else:
-            new = shape + (1,)
-            squeeze = -1
-        p = ns.reshape(p, ((ctx.size,) if batched else ()) + new)
-        return p, new, squeeze
-    return p, shape, None
-
-
-def matmul(ctx, primals, params):
-    """``x1 @ x2`` with either or both batched: vectors as matrices, stacks aligned.
-
-    The common cases of a Jacobian are one matrix product for all rows: batched
-    rows times one matrix (``x1`` batched, ``x2`` a matrix: the rows stacked into
-    one matrix), and one matrix times batched vectors (``rows @ x1^T``), instead
-    of a stack of matrix-vector products.
-    """
-    ns = ctx.ns
-    a, b = primals
-    batched_a, batched_b = ctx.batched
-    if batched_a and not batched_b and b.ndim == 2:
-        shape = tuple(a.shape)
-        rows = 1
-        for n in shape[:-1]:
-            rows *= n
-        out = ctx.call([ns.reshape(a, (rows, shape[-1])), b], params)
-        return ctx.wrap(ns.reshape(out, shape[:-1] + (tuple(b.shape)[-1],)))
-    if batched_b and not batched_a and a.ndim == 2 and b.ndim == 2:
-        return ctx.wrap(ctx.call([b, ns.matrix_transpose(a)], params))
-    if batched_b and not batched_a and a.ndim == 2 and b.ndim == 3:
-        # one matrix times batched matrices: their columns side by side, one product
-        size, m, k = tuple(b.shape)
-        columns = ns.reshape(ns.permute_dims(b, (1, 0, 2)), (m, size * k))
-        out = ns.reshape(ctx.call([a, columns], params), (tuple(a.shape)[0], size, k))
-        return ctx.wrap(ns.permute_dims(out, (1, 0, 2)))
-    (a, sa, qa), (b, sb, qb) = (_as_matrix(ctx, p, f, i) for i, (p, f)
-                                in enumerate(zip(primals, ctx.batched)))
-    rank = max(len(sa), len(sb))
-    a = ctx.pad(a, rank) if ctx.batched[0] else a
-    b = ctx.pad(b, rank) if ctx.batched[1] else b
-    out = ctx.call([a, b], params)
-    for q in (qa, qb):
-        if q is not None:
-            shape = tuple(out.shape)
-            axis = len(shape) + q
-            out = ns.reshape(out, shape[:axis] + shape[axis + 1:])
-    return ctx.wrap(out)
-
-
 def broadcast_axis(ctx, primals, params):
     """Broadcasting binary ops with an ``axis`` (``vecdot``, ``cross``): a negative axis."""
     flags = ctx.batched
@@ -579,121 +415,3 @@ def broadcast_axis(ctx, primals, params):
     axis = params.get("axis", -1)
     axis = axis - rank if axis >= 0 else axis
     return ctx.wrap(ctx.call(new, {**params, "axis": axis}))
-
-
-def tensordot(ctx, primals, params):
-    """``tensordot``: contracted axes made explicit and shifted for the batched operand."""
-    if all(ctx.batched):
-        return loop(ctx, primals, params)
-    ns = ctx.ns
-    a, b = primals
-    na, nb = ctx.ndim(a, ctx.batched[0]), ctx.ndim(b, ctx.batched[1])
-    spec = params["axes"]
-    if isinstance(spec, int):
-        axes_a, axes_b = tuple(range(na - spec, na)), tuple(range(spec))
-    else:
-        axes_a, axes_b = (tuple(s) if isinstance(s, (tuple, list)) else (s,) for s in spec)
-        axes_a = tuple(x % na for x in axes_a)
-        axes_b = tuple(x % nb for x in axes_b)
-    if ctx.batched[0]:
-        axes_a = tuple(x + 1 for x in axes_a)
-    else:
-        axes_b = tuple(x + 1 for x in axes_b)
-    out = ctx.call([a, b], {**params, "axes": (axes_a, axes_b)})
-    if ctx.batched[1]:
-        out = ns.moveaxis(out, na - len(axes_a), 0)
-    return ctx.wrap(out)
-
-
-def solve(ctx, primals, params):
-    """``linalg.solve(x1, x2)``: a vector ``x2`` of a batched call becomes one column."""
-    ns = ctx.ns
-    a, b = primals
-    fa, fb = ctx.batched
-    sa = tuple(a.shape[1:]) if fa else tuple(a.shape)
-    sb = tuple(b.shape[1:]) if fb else tuple(b.shape)
-    vector = len(sb) == 1
-    if vector:
-        b = ns.reshape(b, ((ctx.size,) if fb else ()) + sb + (1,))
-        sb = sb + (1,)
-    if fb and not fa and len(sa) == 2 and vector:
-        # rows of right-hand sides, one matrix: solve them all as columns at once
-        cols = ns.matrix_transpose(ns.reshape(b, (ctx.size, sb[0])))
-        out = ctx.call([a, cols], params)
-        return ctx.wrap(ns.matrix_transpose(out))
-    rank = max(len(sa), len(sb))
-    # both operands as stacks with the batch axis first, their stacks aligned
-    a = ctx.pad(a, rank) if fa else ns.broadcast_to(a, (ctx.size,) + (1,) * (rank - len(sa)) + sa)
-    b = ctx.pad(b, rank) if fb else ns.broadcast_to(b, (ctx.size,) + (1,) * (rank - len(sb)) + sb)
-    out = ctx.call([a, b], params)
-    if vector:
-        shape = tuple(out.shape)
-        out = ns.reshape(out, shape[:-1])
-    return ctx.wrap(out)
-
-
-def outer(ctx, primals, params):
-    """``linalg.outer`` of vectors: a broadcast product."""
-    ns = ctx.ns
-    a, b = primals
-    a = ns.expand_dims(a, axis=-1)
-    if ctx.batched[1]:
-        b = ns.expand_dims(b, axis=1)
-    return ctx.wrap(a * b)
-
-
-def take(ctx, primals, params):
-    """``take(x, indices, axis)`` with ``x`` batched."""
-    if ctx.batched[1]:
-        return loop(ctx, primals, params)
-    ndim = ctx.ndim(primals[0], True)
-    axis = params.get("axis")
-    axis = 1 if axis is None else _shift(axis, ndim)
-    return ctx.wrap(ctx.call(primals, {**params, "axis": axis}))
-
-
-def along_axis(ctx, primals, params):
-    """``take_along_axis``/``_permute``: index arrays get the batch axis too."""
-    x = primals[0]
-    ndim = ctx.ndim(x, ctx.batched[0])
-    if not ctx.batched[0]:
-        return loop(ctx, primals, params)
-    new = [x] + [p if b else materialize(p, ctx.size)
-                 for p, b in zip(primals[1:], ctx.batched[1:])]
-    return ctx.wrap(ctx.call(new, {**params, "axis": _shift(params.get("axis", -1), ndim)}))
-
-
-def fft_nd(ctx, primals, params):
-    """``fftn``-like: ``axes=None`` is every logical axis, or the last ``len(s)``."""
-    ndim = ctx.ndim(primals[0], True)
-    axes_ = params.get("axes")
-    if axes_ is None:
-        s = params.get("s")
-        axes_ = tuple(range(ndim - len(s), ndim)) if s is not None else tuple(range(ndim))
-    return ctx.wrap(ctx.call(primals, {**params, "axes": _shift(tuple(axes_), ndim)}))
-
-
-def broadcast_arrays(ctx, primals, params):
-    """``broadcast_arrays``: each operand broadcast to the common logical shape."""
-    ns = ctx.ns
-    shapes = [tuple(p.shape[1:]) if b else tuple(p.shape) for p, b in zip(primals, ctx.batched)]
-    shape = tuple(numpy.broadcast_shapes(*shapes))
-    out = []
-    for p, b in zip(primals, ctx.batched):
-        if b:
-            out.append(BatchedArray(ns.broadcast_to(ctx.pad(p, len(shape)),
-                                                    (ctx.size,) + shape), ctx.level))
-        else:
-            out.append(ns.broadcast_to(p, shape))
-    return out
-
-
-def diff(ctx, primals, params):
-    """``diff``: prepended/appended arrays get the batch axis too."""
-    x = primals[0]
-    if not ctx.batched[0]:
-        return loop(ctx, primals, params)
-    ndim = ctx.ndim(x, True)
-    new = [x] + [p if b or p is None else materialize(p, ctx.size)
-                 for p, b in zip(primals[1:], ctx.batched[1:])]
-    return ctx.wrap(ctx.call(new, {**params, "axis": _shift(params.get("axis", -1), ndim)}))

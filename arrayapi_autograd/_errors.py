@@ -291,6 +291,15 @@ def non_differentiable_argument(position: str, value) -> TypeError:
     )
 
 
+def creation_from_tracked(op_name: str, param: str) -> TypeError:
+    return TypeError(
+        f"{op_name}() got an array that requires a gradient as {param}; creation "
+        f"functions record nothing, so its gradient would be lost. Pass it detached "
+        f"({param}=x.detach()) or build the array with differentiable operations "
+        f"(e.g. x * ns.ones(shape) for full)."
+    )
+
+
 def bad_argnums(argnums, n_args: int) -> ValueError:
     return ValueError(
         f"argnums={argnums!r} does not fit a call with {n_args} positional argument(s); "

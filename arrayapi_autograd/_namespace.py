@@ -189,6 +189,7 @@ class Namespace(types.ModuleType):
         if array_api_compat.is_jax_namespace(xp):
             _register_jax_pytree()
         self._float_cache: dict = {}
+        self._last_float_dtype = None  # the recorder's one-entry cache of a float dtype
         self._complex_cache: dict = {}
         self._backend_api_version = getattr(xp, "__array_api_version__", None)
         # PyTorch tensors carry their own autograd, which must not run inside ours
@@ -203,7 +204,7 @@ class Namespace(types.ModuleType):
         self._records: dict[str, tuple] = {}
         self._constants: dict = {}
         self._bind_tables()
-        self._raw = RawNamespace(self) if _writable_in_place(xp) else None
+        self._raw = RawNamespace(self) if _rules_run_on_backend_arrays(xp) else None
         self.random = RandomNamespace(self)
         if hasattr(self._array_type, "persist") and hasattr(self._array_type,
                                                             "__dask_graph__"):
@@ -548,15 +549,18 @@ def persist(ns, *arrays, **kwargs) -> tuple:
     return tuple(results)
 
 
-def _writable_in_place(xp) -> bool:
-    """Whether the backend's arrays take item assignment (rules write into copies).
+def _rules_run_on_backend_arrays(xp) -> bool:
+    """Whether derivative rules can run on the backend's own arrays (``ns._raw``).
 
-    JAX's arrays are immutable: its rules always run on wrapped arrays, whose
-    ``__setitem__`` uses ``.at[...].set``.
+    Rules write into copies (item assignment) and read the array object's
+    ``device`` and ``mT``.  JAX's arrays are immutable and Dask's have no
+    ``device``: their rules always run on wrapped arrays, which provide both.
     """
-    probe = xp.zeros((1,))
+    probe = xp.zeros((1, 1))
+    if not (hasattr(probe, "device") and hasattr(probe, "mT")):
+        return False
     try:
-        probe[0] = 1.0
+        probe[0, 0] = 1.0
     except (TypeError, ValueError, NotImplementedError):
         return False
     return True

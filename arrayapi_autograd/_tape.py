@@ -49,6 +49,8 @@ from typing import Any, Sequence
 
 from . import _errors
 
+_new = object.__new__
+
 
 class Value:
     """Base of everything the tape treats as a differentiable value.
@@ -250,7 +252,11 @@ class Node:
             if isinstance(p, Value):
                 args.append(p._data if raw else p)
             elif p is NOT_KEPT:
-                args.append(ValueNotSaved(self, i, like))
+                stand_in = _new(ValueNotSaved)  # ValueNotSaved(self, i, like), inlined
+                stand_in._node = self
+                stand_in._position = i
+                stand_in._like = like
+                args.append(stand_in)
             elif p is None or (read is not None and i not in read):
                 args.append(p)  # a constant no rule reads stays as it is
             else:
@@ -280,20 +286,30 @@ class Node:
         received none; backend arrays when ``raw``, wrapped arrays otherwise.
         """
         op = self.op
-        if self.primals is None:
+        primals = self.primals
+        if primals is None:
             raise _errors.freed_graph(op.name)
         if raw and op.user_rules:
             # user-written rules compute with wrapped arrays: wrap, run, unwrap
             wrap = self.ns._wrap
             results = self.vjp([None if c is None else wrap(c) for c in cts], False)
             return [r._data if isinstance(r, Value) else r for r in results]
-        if self.saved:
-            self.check_versions()
+        for position, cell, version in self.saved:
+            if cell[0] != version or (position >= 0 and primals[position]._version is not cell):
+                self.check_versions()  # raises, naming the input
         ns = self.ns._raw if raw else self.ns
-        like = cts[0] if not self.multi else next(c for c in cts if c is not None)
+        multi = self.multi
+        like = cts[0] if not multi else next(c for c in cts if c is not None)
         primals = self.arguments(raw, like)
-        out = self.output(raw)
-        if not self.multi:
+        out = self.out
+        if out is None:
+            out = OUTPUT_NOT_SAVED
+        elif raw:
+            if not multi:
+                out = out[0]
+        else:
+            out = self.output(False)
+        if not multi:
             ct = cts[0]
         elif op.sparse_cotangents:
             ct = tuple(cts)
@@ -410,12 +426,27 @@ class _OutputNotSaved:
 OUTPUT_NOT_SAVED = _OutputNotSaved()
 
 
+_KEEPERS: dict = {}
+
+
+def _keeper(flags: tuple):
+    """A function of the primals returning them with :data:`NOT_KEPT` where ``flags``
+    is false (one tuple display, built once per pattern)."""
+    keeper = _KEEPERS.get(flags)
+    if keeper is None:
+        items = "".join(f"p[{i}], " if keep else "_NOT_KEPT, " for i, keep in enumerate(flags))
+        keeper = _KEEPERS[flags] = eval(f"lambda p: ({items})", {"_NOT_KEPT": NOT_KEPT})
+    return keeper
+
+
 def kept_inputs(op, needed: int) -> tuple:
     """What a node of ``op`` keeps when bit ``i`` of ``needed`` says input ``i`` needs a
     gradient: ``(keep, checked, out_read)``.
 
-    ``keep``: ``None`` when every input is kept, else one bool per input (an
-    input is kept when a needed rule reads its value; ``Op.reads``).
+    ``keep``: ``None`` when every input is kept, ``False`` for a sequence none
+    of whose values is read, else a function of the primals that puts
+    :data:`NOT_KEPT` in place of the inputs not kept (an input is kept when a
+    needed rule reads its value, ``Op.reads``, or when it needs no gradient).
     ``checked``: the positions of the kept array inputs to check against
     in-place changes.  ``out_read``: whether a needed rule reads the output's
     values (then it is saved and checked).  Cached on the record, per mask.
@@ -436,7 +467,7 @@ def kept_inputs(op, needed: int) -> tuple:
     else:
         # inputs needing no gradient are constants: kept (a Python scalar costs nothing)
         flags = tuple(name in read or not needed >> i & 1 for i, name in enumerate(names))
-        keep = None if all(flags) else flags
+        keep = None if all(flags) else _keeper(flags)
         checked = tuple(i for i, name in enumerate(names) if name in read)
     entry = op.kept[needed] = (keep, checked, "out" in read)
     return entry
@@ -498,7 +529,7 @@ def _kept(op, primals: tuple, needed: int | None) -> tuple:
         return primals, tuple((i, p._version, p._version[0]) for i, p in enumerate(primals)
                               if isinstance(p, Value)), out_read
     if keep is not None:
-        primals = tuple([p if k else NOT_KEPT for p, k in zip(primals, keep)])
+        primals = keep(primals)
     if not checked:
         return primals, (), out_read
     saved = []
@@ -524,11 +555,11 @@ def record_one(op, ns, primals: tuple, params: dict, result):
     the forward-mode tangents are attached to it.
     """
     out = result._data
-    is_float = ns._float_cache.get(out.dtype)
-    if is_float is None:
-        is_float = ns._is_float_dtype(out.dtype)
-    if not is_float:
-        return result
+    dtype = out.dtype
+    if dtype is not ns._last_float_dtype:  # most results have the dtype of the last one
+        if not ns._is_float_dtype(dtype):
+            return result
+        ns._last_float_dtype = dtype
     edges = []
     needed = 0  # bit i: input i needs a gradient
     has_tangents = False
@@ -561,7 +592,7 @@ def record_one(op, ns, primals: tuple, params: dict, result):
             stored = tuple([NOT_KEPT if isinstance(p, Value) and p._node is not None else p
                             for p in primals])
         else:
-            stored = tuple([p if k else NOT_KEPT for p, k in zip(primals, keep)])
+            stored = keep(primals)
         if checked is None:  # a sequence whose values are read: all of them
             checked = range(len(primals))
         if checked:
@@ -846,7 +877,7 @@ def fit_cotangent(ns, ct, shape, dtype, op=None):
         ct = ns.asarray(ct, dtype=dtype)
         ct_shape = ct.shape
         ct_dtype = ct.dtype
-    if ct_dtype == dtype and ct_shape == shape:
+    if (ct_dtype is dtype or ct_dtype == dtype) and ct_shape == shape:
         return ct  # the common case: nothing to fit
     ct_shape = tuple(ct_shape)
     if ct_shape != shape and not same_shape(ct_shape, tuple(shape)):
@@ -1066,8 +1097,11 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 else:
                     total = slot[index]
                     slot[index] = ct if total is None else total + ct
-            if not retain_graph:
-                node.release()
+            if not retain_graph:  # node.release(), inlined
+                node.primals = node.out = None
+                node.saved = ()
+                if node.out_tangents is not None:
+                    node.out_tangents = None
 
         for leaf, total in leaf_totals.items():
             if raw:

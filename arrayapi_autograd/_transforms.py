@@ -52,7 +52,7 @@ from . import _batching, _errors, _tape
 from ._array_object import Array
 from ._batching import BatchedArray
 from ._namespace import namespace
-from ._tape import Value, dual_level, enable_grad, make_dual, no_grad, unpack_dual
+from ._tape import dual_level, enable_grad, make_dual, no_grad, unpack_dual
 
 _REAL_SCALARS = (int, float)
 

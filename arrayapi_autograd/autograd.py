@@ -9,7 +9,6 @@ inputs requires a gradient.
 
 from __future__ import annotations
 
-from typing import Sequence
 
 from . import _errors
 from ._array_object import Array

@@ -40,6 +40,15 @@ sees the same inputs):
 ``not_recorded``
     (``differentiable=False`` records) the result has no history and carries
     no tangent even when the inputs require gradients.
+``special``
+    The record's fixed special-value samples (``OpInfo.edges``: signed zeros,
+    infinities, NaN, ties, repeated indices, singular matrices... with NaN and
+    infinite cotangents), in float64: every value and every gradient entry
+    equals PyTorch's (``backward()``'s, or with ``create_graph=True`` where
+    PyTorch's formula differs), NaN and infinities in the same places, or the difference
+    is listed in ``special_values.py`` (then the outcome is ``documented``);
+    a listed difference that does not occur fails too.  Raising on both sides
+    is agreement.
 
 Inner products are real: ``<a, b> = Re(sum(conj(a) * b))``, for which
 PyTorch's complex convention (VJP = ct * conj(f')) satisfies the identities.
@@ -65,9 +74,11 @@ from arrayapi_autograd._batching import BatchedArray
 from arrayapi_autograd._tape import dual_level, make_dual, unpack_dual
 from arrayapi_autograd._tape import same_shape
 
-from .opinfos._core import OpInfo, Sample
+from . import special_values
+from .opinfos._core import OpInfo, Sample, copies_cotangent, mixed_cotangent
 
-CHECKS = ("forward", "vjp", "jvp", "grad2", "fd", "batched", "backends", "not_recorded")
+CHECKS = ("forward", "vjp", "jvp", "grad2", "fd", "batched", "backends", "not_recorded",
+          "special")
 DTYPE_NAMES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
                "uint64", "float32", "float64", "complex64", "complex128")
 FD_EPS = 1e-6
@@ -84,7 +95,11 @@ class Outcome:
     """The result of one check for one op, backend and dtype over all its samples.
 
     ``status`` is ``"pass"``, ``"fail"``, ``"skip"``, ``"xfail"`` or
-    ``"xpass"`` (an expected failure that passed: a failure of the table).
+    ``"xpass"`` (an expected failure that passed: a failure of the table);
+    the ``special`` check also gives ``"documented"`` (every difference from
+    PyTorch is listed in ``special_values.py``).  ``details`` (``special``
+    only): one entry per special-value sample and compared array that
+    differs, with the documented difference it matches and the evidence.
     """
 
     op: str
@@ -97,6 +112,7 @@ class Outcome:
     sample: str | None = None
     examples: int = 0
     notes: list = field(default_factory=list)
+    details: list = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -121,10 +137,16 @@ def is_float_name(dtype: str) -> bool:
     return dtype.startswith(("float", "complex"))
 
 
+def has_edges(info: OpInfo) -> bool:
+    """Whether ``info`` has special-value samples (``special`` runs in float64)."""
+    return bool(info.edge_samples())
+
+
 def checks_for(info: OpInfo, dtype: str) -> tuple[str, ...]:
     """The checks that make sense for ``info`` at ``dtype`` (before any backend)."""
+    special = ("special",) if dtype == "float64" and has_edges(info) else ()
     if not info.differentiable:
-        return ("forward", "not_recorded", "backends")
+        return ("forward", "not_recorded", "backends") + special
     if not is_float_name(dtype):
         return ("forward", "backends")
     checks = ["forward", "vjp", "jvp"]
@@ -136,7 +158,7 @@ def checks_for(info: OpInfo, dtype: str) -> tuple[str, ...]:
         # batching rules do not depend on the precision: checked in double precision
         checks.append("batched")
     checks.append("backends")
-    return tuple(checks)
+    return tuple(checks) + special
 
 
 def select(infos, patterns: str | None):
@@ -357,6 +379,43 @@ class Case:
         new_args = tree_map(swap_args, self.args if args is None else args)
         new_kwargs = tree_map(convert_other, self.kwargs)
         return new_args, new_kwargs
+
+
+class SampleError(Exception):
+    """A special-value sample that does not fit its op (a fault of the table)."""
+
+
+class SpecialCase(Case):
+    """A special-value sample (``OpInfo.edges``) in float64, with its own cotangents.
+
+    ``index`` counts from 1000, so that the session's caches keep special cases
+    apart from the drawn ones.
+    """
+
+    def __init__(self, info: OpInfo, index: int, sample: Sample):
+        super().__init__(info, "float64", 1000 + index, sample)
+        self.cotangents_used: dict[int, np.ndarray] = {}
+
+    def cotangent(self, position: int, shape: tuple, complex_out: bool) -> np.ndarray:
+        chosen = self._cotangent(position, shape, complex_out)
+        self.cotangents_used[position] = chosen
+        return chosen
+
+    def _cotangent(self, position: int, shape: tuple, complex_out: bool) -> np.ndarray:
+        fixed = self.sample.cotangents
+        chosen = fixed[position] if fixed is not None and position < len(fixed) else None
+        if chosen is None:
+            return super().cotangent(position, shape, complex_out)
+        if isinstance(chosen, str):
+            if chosen not in ("mixed", "copies"):
+                raise SampleError(f"unknown cotangent kind {chosen!r}")
+            make = mixed_cotangent if chosen == "mixed" else copies_cotangent
+            chosen = make(tuple(shape), self.seed + position)
+        chosen = np.asarray(chosen, dtype=np.float64)
+        if chosen.shape != tuple(shape):
+            raise SampleError(f"the sample's cotangent {position} has shape {chosen.shape}, "
+                              f"the output {tuple(shape)}")
+        return chosen.astype(np.complex128) if complex_out else chosen
 
 
 # ---------------------------------------------------------------------------
@@ -1041,6 +1100,301 @@ _CHECK_FUNCTIONS = {
 
 
 # ---------------------------------------------------------------------------
+# Special values: every entry against PyTorch, or a documented difference
+# ---------------------------------------------------------------------------
+
+SPECIAL_RTOL = 1e-9
+
+
+def differing(ours, ref, rtol: float) -> np.ndarray | None:
+    """Entries where ``ours`` and ``ref`` differ (``None``: the shapes differ).
+
+    NaN equals NaN, an infinity the same infinity, finite values agree within
+    ``rtol`` relative to ``max(1, |ref|)``; zeros' signs are not compared;
+    complex numbers part by part; integers and booleans exactly.
+    """
+    a, b = np.asarray(ours), np.asarray(ref)
+    if a.shape != b.shape:
+        return None
+    if a.dtype.kind == "c" or b.dtype.kind == "c":
+        return differing(np.real(a), np.real(b), rtol) | differing(np.imag(a), np.imag(b), rtol)
+    if a.dtype.kind not in "fc" and b.dtype.kind not in "fc":
+        return a != b
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        same = (np.isnan(a) & np.isnan(b)) | (np.isinf(a) & (a == b))
+        finite = np.isfinite(a) & np.isfinite(b)
+        close = finite & (np.abs(a - b) <= rtol * np.maximum(1.0, np.abs(b)))
+    return ~(same | close)
+
+
+def _first(values: np.ndarray, where: np.ndarray, count: int = 4) -> str:
+    picked = np.asarray(values)[where].ravel()[:count]
+    return np.array2string(picked, precision=6, separator=", ")
+
+
+def _evidence(case: Case, part: str, index: int, ours, ref, where: np.ndarray) -> str:
+    """``N entries, at (i, j), ...: ours ..., torch ... (inputs ...; cotangent ...)`` for
+    the first few entries of ``where`` (inputs and cotangent when they have its shape)."""
+    text = f"ours {_first(ours, where)}, torch {_first(ref, where)}"
+    if where.ndim:
+        places = [tuple(int(i) for i in p) if where.ndim > 1 else int(p[0])
+                  for p in np.argwhere(where)[:4]]
+        text = f"at {', '.join(str(p) for p in places)}: {text}"
+    inputs = [a for a in case.inputs if a.shape == where.shape]
+    if inputs and len(inputs) == len(case.inputs) and where.ndim == 1:
+        at = ", ".join(_first(a, where) for a in inputs)
+        ct = getattr(case, "cotangents_used", {}).get(0)
+        if ct is not None and ct.shape == where.shape:
+            at += f"; cotangent {_first(ct, where)}"
+        text = f"{text} (inputs {at})"
+    count = int(np.count_nonzero(where))
+    return f"{count} entr{'y' if count == 1 else 'ies'}, {text}"
+
+
+def _special_side(run: Callable):
+    """What ``run`` returns, or the exception it raised (a result here: compared with
+    the other side's)."""
+    try:
+        with np.errstate(all="ignore"):
+            return run()
+    except SampleError:
+        raise
+    except Exception as exc:
+        return exc
+
+
+def _numpy_outputs(outs, convert: Callable) -> list:
+    return [convert(o) if hasattr(o, "shape") and hasattr(o, "dtype") else o
+            for o in flatten_outputs(outs)]
+
+
+def _reference_special(session, case: Case) -> tuple:
+    """PyTorch's ``(values, gradients)`` for a special-value case, each a list of NumPy
+    arrays or the exception raised.  The gradients are ``(first, created, mask)``: as
+    ``backward()`` gives them and with ``create_graph=True`` (at special values PyTorch
+    sometimes computes the two by different formulas: ``prod``, ``cumprod``; ours may
+    agree with either), and which outputs PyTorch differentiates."""
+    ref = session.reference(case)
+    torch = ref.torch
+    values = _special_side(lambda: _numpy_outputs(
+        ref._run([ref._tensor(a) for a in case.inputs]), torch_numpy))
+
+    def gradients():
+        outs, mask, cts, created, inputs = ref.vjp()
+        heads = [o for o, m in zip(outs, mask) if m]
+        first = [torch_numpy(g) for g in created]
+        if heads and inputs:
+            head_cts = [torch.from_numpy(np.array(c, copy=True)).to(o.dtype)
+                        for o, c, m in zip(outs, cts, mask) if m]
+            plain = torch.autograd.grad(heads, inputs, head_cts, retain_graph=True,
+                                        allow_unused=True)
+            first = [np.zeros(tuple(x.shape)) if g is None else torch_numpy(g)
+                     for g, x in zip(plain, inputs)]
+        return first, [torch_numpy(g) for g in created], mask
+    return values, _special_side(gradients)
+
+
+def _ours_special(session, case: Case, target, mask) -> tuple:
+    """Our ``(values, gradients)`` on one backend, as :func:`_reference_special`; the
+    gradient (``backward()``'s) is taken of the outputs PyTorch differentiates (``mask``,
+    or every float output where PyTorch's backward raised)."""
+    ours = session.ours(case, target)
+    values = _special_side(lambda: _numpy_outputs(
+        ours.run([ours.wrap(a) for a in case.inputs]), ours.numpy))
+
+    def gradients():
+        inputs = [ours.wrap(a) for a in case.inputs]
+        for x in inputs:
+            x.requires_grad_(True)
+        outs = flatten_outputs(ours.run(inputs))
+        heads, cts = [], []
+        for i, o in enumerate(outs):
+            wanted = mask[i] if mask is not None and i < len(mask) else \
+                isinstance(o, Array) and ours.ns._is_float_dtype(o.dtype)
+            if wanted and isinstance(o, Array) and o.requires_grad:
+                heads.append(o)
+                cts.append(ours.cotangent(case.cotangent(
+                    i, ours.shape(o), ours.ns._is_complex_dtype(o.dtype)), o))
+        grads = autograd.grad(heads, inputs, cts, allow_unused=True) if heads and inputs \
+            else [None] * len(inputs)
+        return [np.zeros(a.shape) if g is None else ours.numpy(g)
+                for g, a in zip(grads, case.inputs)]
+    return values, _special_side(gradients)
+
+
+def check_special(session, info: OpInfo, target) -> Outcome:
+    """The ``special`` check of one record on one backend (see the module docstring)."""
+    try:
+        return _check_special(session, info, target)
+    except SampleError as exc:
+        return Outcome(info.name, target.name, "float64", "special", "fail",
+                       f"a special-value sample does not fit the op: {exc}")
+
+
+def _raised(stage: str, ours, ref) -> str:
+    which, error = ("ours", ours) if isinstance(ours, Exception) else ("torch", ref)
+    message = str(error).splitlines()[0][:200] if str(error) else ""
+    return f"{stage}: only {which} raises {type(error).__name__}: {message}"
+
+
+def _both_raised(stage: str, ours, ref) -> str:
+    return (f"{stage}: ours raises {type(ours).__name__}: {str(ours).splitlines()[0][:160]}; "
+            f"torch {type(ref).__name__}: {str(ref).splitlines()[0][:160]}")
+
+
+def _finite_error(ours, ref) -> float:
+    """The largest ``|ours - ref| / max(1, |ref|)`` over entries finite on both sides."""
+    a, b = np.asarray(ours), np.asarray(ref)
+    if a.shape != b.shape or a.dtype.kind not in "fc" or not a.size:
+        return 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        both = np.isfinite(a) & np.isfinite(b)
+        if not both.any():
+            return 0.0
+        return float(np.max(np.abs(a[both] - b[both]) / np.maximum(1.0, np.abs(b[both]))))
+
+
+def _compare_special(info: OpInfo, case: Case, ours_side, ref_side, details: list,
+                     errors: list) -> list:
+    """The differences of one case: ``(part, index, mask or None, ours or text, ref)``;
+    the error over the entries that agree is appended to ``errors``."""
+    (our_values, our_grads), (ref_values, ref_grads) = ours_side, ref_side
+    label = case.sample.label
+    rtol = max(SPECIAL_RTOL, rtol_of(info, "float64"))
+    found: list[tuple] = []
+    for stage, ours, ref in (("forward", our_values, ref_values),
+                             ("backward", our_grads, ref_grads)):
+        if isinstance(ours, Exception) and isinstance(ref, Exception):
+            details.append({"difference": None, "status": "both raise",
+                            "evidence": [f"[{label}] {_both_raised(stage, ours, ref)}"]})
+            if stage == "forward":
+                return found
+            continue
+        if isinstance(ours, Exception) or isinstance(ref, Exception):
+            found.append(("raises", None, None, _raised(stage, ours, ref), None))
+            if stage == "forward":
+                return found
+            continue
+        if stage == "forward":
+            if len(ours) != len(ref):
+                found.append(("value", None, None, f"{len(ours)} outputs, torch {len(ref)}",
+                              None))
+            pairs = [("value", i, o, r, None) for i, (o, r) in enumerate(zip(ours, ref))
+                     if hasattr(r, "shape") or hasattr(o, "shape")]
+        else:
+            first, created, _ = ref
+            pairs = [("grad", j, g, r, c) for j, (g, r, c) in
+                     enumerate(zip(ours, first, created))]
+        for part, index, o, r, other in pairs:
+            where = differing(o, r, rtol)
+            error = _finite_error(o, r)
+            if where is not None and other is not None:  # or as with create_graph=True
+                second = differing(o, other, rtol)
+                where = None if second is None else where & second
+                error = min(error, _finite_error(o, other))
+            errors.append(error)
+            if where is None:
+                found.append((part, index, None,
+                              f"shape {np.shape(o)}, torch {np.shape(r)}", None))
+            elif where.any():
+                found.append((part, index, where, o, r))
+    return found
+
+
+def _check_special(session, info: OpInfo, target) -> Outcome:
+    outcome = Outcome(info.name, target.name, "float64", "special", "pass")
+    backend = target.name
+    cases = session.special_cases(info)
+    undocumented: list[str] = []
+    observed: dict[str, list] = {}
+    applicable: dict[str, special_values.Difference] = {}
+    agreeing = rejected = 0
+    errors: list[float] = []
+    for case in cases:
+        label = case.sample.label
+        for d in special_values.DIFFERENCES:
+            if d.applies(info.name, label, d.part, d.index, backend):
+                applicable.setdefault(d.key, d)
+        ref_values, ref_grads = session.special_reference(case)
+        # as in the other checks, a sample the backend's own function refuses is skipped
+        # (its limits are not ours), unless PyTorch refuses it too: then ours must raise
+        with np.errstate(all="ignore"):
+            rejection = None if isinstance(ref_values, Exception) else \
+                session.backend_rejects(case, target)
+        if rejection is not None:
+            outcome.details.append({"difference": None, "status": "rejected", "evidence": [
+                f"[{label}] the backend's own function raises {rejection[:200]}"]})
+            rejected += 1
+            continue
+        mask = None if isinstance(ref_grads, Exception) else ref_grads[2]
+        ours_side = _ours_special(session, case, target, mask)
+        differences = _compare_special(info, case, ours_side, (ref_values, ref_grads),
+                                       outcome.details, errors)
+        if not differences:
+            agreeing += 1
+            continue
+        ct = case.cotangents_used.get(0)
+        for part, index, where, o, r in differences:
+            point = special_values.Point(
+                tuple(case.inputs), tuple(case.args), dict(case.kwargs), ct,
+                part, -1 if index is None else index,
+                () if isinstance(ref_values, Exception) else tuple(ref_values))
+            found = special_values.matching(info.name, label, part, index, backend)
+            place = f"[{label}] {part}" + ("" if index is None else f" {index}")
+            if where is None:  # raised on one side, or a shape: no entries to tell apart
+                if found:
+                    observed.setdefault(found[0].key, []).append(f"{place}: {o}")
+                else:
+                    undocumented.append(f"{place}: {o}")
+                continue
+            covered = np.zeros(where.shape, dtype=bool)
+            for d in found:
+                hit = where & d.mask(point, where.shape)
+                if hit.any():
+                    observed.setdefault(d.key, []).append(
+                        f"{place}: {_evidence(case, part, index, o, r, hit)}")
+                covered |= hit
+            rest = where & ~covered
+            if rest.any():
+                undocumented.append(f"{place}: {_evidence(case, part, index, o, r, rest)}")
+    outcome.examples = len(cases)
+    outcome.error = max(errors, default=0.0)
+    if cases and rejected == len(cases):
+        outcome.status = "skip"
+        outcome.message = "the backend's own function rejects every special-value sample"
+        return outcome
+    for key, evidence in observed.items():
+        outcome.details.append({"difference": key, "status": "observed", "evidence": evidence})
+    stale = [d for key, d in applicable.items() if key not in observed]
+    for d in stale:
+        outcome.details.append({"difference": d.key, "status": "fixed" if d.kind == "pending"
+                                else "not observed", "evidence": []})
+    for text in undocumented:
+        outcome.details.append({"difference": None, "status": "undocumented",
+                                "evidence": [text]})
+    if undocumented:
+        outcome.status = "fail"
+        outcome.message = (f"{len(undocumented)} undocumented difference(s) from PyTorch at "
+                           f"special values (list them in special_values.py or fix them):\n"
+                           + "\n".join(f"    {u}" for u in undocumented[:6]))
+        return outcome
+    missing = [d for d in stale if d.kind != "pending"]
+    if missing:
+        outcome.status = "xpass"
+        outcome.message = ("documented difference(s) did not occur: "
+                           + "; ".join(d.key for d in missing))
+        return outcome
+    outcome.message = f"{agreeing} of {len(cases) - rejected} sample(s) agree with PyTorch"
+    if rejected:
+        outcome.message += f" ({rejected} rejected by the backend's own function)"
+    if observed:
+        outcome.status = "documented"
+        outcome.message += f"; documented: {', '.join(observed)}"
+    return outcome
+
+
+# ---------------------------------------------------------------------------
 # The session: samples and results cached across checks and backends
 # ---------------------------------------------------------------------------
 
@@ -1094,6 +1448,20 @@ class Session:
             cache[key] = [Case(info, dtype, i, s) for i, s in enumerate(self.samples(info))]
         return cache[key]
 
+    def special_cases(self, info: OpInfo) -> list:
+        cache = self._scope(info)
+        if "special" not in cache:
+            cache["special"] = [SpecialCase(info, i, sample)
+                                for i, sample in enumerate(info.edge_samples())]
+        return cache["special"]
+
+    def special_reference(self, case: Case):
+        cache = self._scope(case.info)
+        key = ("special-ref", case.index)
+        if key not in cache:
+            cache[key] = _reference_special(self, case)
+        return cache[key]
+
     def reference(self, case: Case) -> Reference:
         cache = self._scope(case.info)
         key = ("ref", case.dtype, case.index)
@@ -1117,6 +1485,8 @@ class Session:
             if skip:
                 outcome.status, outcome.message = "skip", skip
                 return outcome
+            if check == "special":
+                return self._special(info, target)
             cases = self.cases(info, dtype)
             worst = 0.0
             rejected = []
@@ -1165,6 +1535,9 @@ class Session:
                     outcome.status = "xpass"
                     outcome.message = f"expected to fail ({reason}) but passed"
         return outcome
+
+    def _special(self, info: OpInfo, target) -> Outcome:
+        return check_special(self, info, target)
 
     def backend_rejects(self, case: Case, target) -> str | None:
         """Why the backend's own function raises on ``case``, when called or when its

@@ -19,3 +19,16 @@ def broken_sin(which: str):
         yield
     finally:
         object.__setattr__(op, which, saved)
+
+
+@contextlib.contextmanager
+def structural_zero_as_product():
+    """``copysign``'s rule for ``x2`` as ``ct * 0`` (NaN for a NaN cotangent) instead of
+    PyTorch's exact zeros, while inside: what the ``special`` check must catch."""
+    op = ops.BY_NAME["copysign"]
+    saved = op.vjp
+    object.__setattr__(op, "vjp", {**saved, "x2": lambda ns, ct, x1, x2, out: ct * 0.0})
+    try:
+        yield
+    finally:
+        object.__setattr__(op, "vjp", saved)

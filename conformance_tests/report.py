@@ -17,6 +17,12 @@ by default (JAX: single precision), with the reason; ``--dtype`` asks for them.
 The run prints a progress bar, then a table with one row per op and one column
 per backend: a pass shows the worst relative error against PyTorch over the
 VJP, JVP and second-order checks; a failure names the failing checks and dtypes.
+A last column summarizes the special-value samples (the ``special`` check:
+signed zeros, infinities, NaN, ties, repeated indices, singular matrices, NaN
+cotangents) over every backend: ``agree`` where every value and gradient entry
+is PyTorch's, ``documented`` where the differences are the ones listed in
+``special_values.py``; the report's "Special values" section lists each of
+those with its reason and the values observed on every backend.
 Every failure (op, backend, dtype, check, message and input), skip and expected
 failure is listed after the table.  The same report is written to
 ``conformance-report.md`` and, with every outcome, to ``conformance-report.json``
@@ -152,18 +158,108 @@ def summarize(outcomes: list[Outcome]) -> dict:
     return dict(counts)
 
 
+def _special_cell(outcomes: list[Outcome]) -> tuple[str, str]:
+    """``(text, style)`` summarizing one op's special-value outcomes over the backends."""
+    if not outcomes:
+        return "-", "dim"
+    failed = sorted({o.backend for o in outcomes if o.failed})
+    if failed:
+        return "FAIL " + ", ".join(failed), "red"
+    ran = [o for o in outcomes if o.status in ("pass", "documented")]
+    if not ran:
+        return "skip", "yellow"
+    documented = sorted({d["difference"] for o in ran for d in o.details
+                         if d["status"] == "observed"})
+    text = f"agree ({len(ran)} backends)" if not documented else \
+        f"documented {len(documented)} ({len(ran)} backends)"
+    return text, "green"
+
+
 def _grid(infos, targets, outcomes):
     by_cell: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    special: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
-        by_cell[(o.op, o.backend)].append(o)
+        if o.check == "special":
+            special[o.op].append(o)
+        else:
+            by_cell[(o.op, o.backend)].append(o)
     rows = []
     for info in infos:
         has_gradient = info.differentiable and any(
             check in REFERENCE_CHECKS and not info.expected_failure(check, t.name)
             for t in targets for dtype in info.dtypes for check in checks_for(info, dtype))
-        rows.append((info.name, [_cell(by_cell.get((info.name, t.name), []), has_gradient)
-                                 for t in targets]))
+        cells = [_cell(by_cell.get((info.name, t.name), []), has_gradient) for t in targets]
+        rows.append((info.name, cells + [_special_cell(special.get(info.name, []))]))
     return rows
+
+
+def special_section(outcomes: list[Outcome]) -> list[str]:
+    """The report's "Special values" section: each documented difference observed (or
+    listed but not observed), with its reason and evidence per backend."""
+    from .special_values import DIFFERENCES
+
+    special = [o for o in outcomes if o.check == "special"]
+    if not special:
+        return []
+    by_key = {d.key: d for d in DIFFERENCES}
+    seen: dict[str, dict[str, list]] = defaultdict(dict)
+    status: dict[str, set] = defaultdict(set)
+    for o in special:
+        for detail in o.details:
+            key = detail["difference"]
+            if key is None:
+                continue
+            status[key].add(detail["status"])
+            if detail["status"] == "observed":
+                seen[key][o.backend] = detail["evidence"]
+    by_op: dict[str, set] = defaultdict(set)
+    for o in special:
+        by_op[o.op].add("fail" if o.failed else o.status)
+    failing = sorted(op for op, states in by_op.items() if "fail" in states)
+    documented = sorted(op for op, states in by_op.items()
+                        if "documented" in states and "fail" not in states)
+    agree = sorted(op for op, states in by_op.items() if states & {"pass"}
+                   and not states & {"fail", "documented"})
+    lines = ["", "## Special values", "",
+             "Fixed samples with signed zeros, infinities, NaN, ties, repeated indices, "
+             "singular and rank-deficient matrices, repeated eigenvalues, and NaN or "
+             "infinite cotangents (`OpInfo.edges`), in float64 on every backend: every "
+             "value and gradient entry is compared with `torch.autograd`'s, NaN and "
+             "infinity positions included.  A difference is fixed or listed in "
+             "`conformance_tests/special_values.py` with its reason.", "",
+             f"- agree with PyTorch everywhere ({len(agree)}): "
+             + ", ".join(f"`{n}`" for n in agree),
+             f"- documented differences only ({len(documented)}): "
+             + ", ".join(f"`{n}`" for n in documented),
+             f"- undocumented differences ({len(failing)}): "
+             + (", ".join(f"`{n}`" for n in failing) or "none"), ""]
+    raised: dict[str, list[str]] = defaultdict(list)
+    for o in special:
+        for detail in o.details:
+            if detail["status"] in ("both raise", "rejected"):
+                for text in detail["evidence"]:
+                    raised[f"`{o.op}` {text}"].append(o.backend)
+    if raised:
+        lines += ["Samples that raise on both sides (agreement), or that the backend's own "
+                  "function rejects (not compared):", ""]
+        lines += [f"- {text} ({', '.join(backends)})" for text, backends in raised.items()]
+        lines.append("")
+    if seen or status:
+        lines += ["### Documented differences", ""]
+    for key in sorted(status):
+        d = by_key.get(key)
+        if d is None:
+            continue
+        state = "observed" if key in seen else \
+            ("not observed on this branch" if "fixed" in status[key] else "NOT OBSERVED")
+        lines += [f"#### `{key}` ({d.kind}; {state})", "", d.reason, "",
+                  f"Evidence: {d.evidence}", ""]
+        groups: dict[str, list[str]] = defaultdict(list)
+        for backend, evidence in seen[key].items():
+            groups["\n".join(evidence)].append(backend)
+        for evidence, backends in groups.items():
+            lines += [f"Observed on {', '.join(backends)}:", "", "```", evidence, "```", ""]
+    return lines
 
 
 def _unavailable(targets) -> list[str]:
@@ -175,12 +271,16 @@ def markdown(infos, targets, outcomes, config: dict) -> str:
     lines += [f"- {k}: {v}" for k, v in config.items()]
     summary = summarize(outcomes)
     lines += [f"- outcomes: " + ", ".join(f"{v} {k}" for k, v in sorted(summary.items())), ""]
-    lines += [LEGEND, ""]
+    lines += [LEGEND + "  The last column sums up the special-value samples over the "
+              "backends: `agree` (every value and gradient entry is PyTorch's) or "
+              "`documented N` (N differences listed, with their reasons, in the "
+              "\"Special values\" section below).", ""]
     shown = [t for t in targets if t.available]
-    header = "| op | " + " | ".join(t.name for t in shown) + " |"
-    lines += [header, "|" + "---|" * (len(shown) + 1)]
+    header = "| op | " + " | ".join(t.name for t in shown) + " | special values |"
+    lines += [header, "|" + "---|" * (len(shown) + 2)]
     for name, cells in _grid(infos, shown, outcomes):
         lines.append(f"| `{name}` | " + " | ".join(text for text, _ in cells) + " |")
+    lines += special_section(outcomes)
     unavailable = _unavailable(targets)
     if unavailable:
         lines += ["", "## Backends not run", ""] + [f"- {u}" for u in unavailable]
@@ -227,6 +327,7 @@ def _print_table(console, infos, targets, outcomes) -> None:
     shown = [t for t in targets if t.available]
     for t in shown:
         table.add_column(t.name)
+    table.add_column("special values")
     for name, cells in _grid(infos, shown, outcomes):
         table.add_row(escape(name), *(f"[{style}]{escape(text)}[/{style}]"
                                       for text, style in cells))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 
+import numpy as np
 import pytest
 
 from arrayapi_autograd import Namespace
 
-from . import backends
+from . import backends, special_values
 from .checks import Session, checks_for
-from .faults import broken_sin
-from .opinfos._core import OpInfo
+from .faults import broken_sin, structural_zero_as_product
+from .opinfos._core import OpInfo, Sample
 from .report import main
 
 NUMPY = backends.Backend.NUMPY.load()
@@ -22,7 +24,8 @@ SIN = OpInfo("sin", dtypes=("float64",))
 
 
 @pytest.mark.parametrize("which, failing", [
-    ("vjp", {"vjp", "jvp", "grad2", "fd"}),  # jvp: the identity <ct, Jt> = <J^T ct, t>
+    # jvp: the identity <ct, Jt> = <J^T ct, t>; special: the special values' gradients
+    ("vjp", {"vjp", "jvp", "grad2", "fd", "special"}),
     ("jvp", {"jvp"}),
 ])
 def test_broken_rule_is_reported(which, failing):
@@ -42,7 +45,7 @@ def test_correct_rule_passes_with_small_errors():
     for check in checks_for(SIN, "float64"):
         o = session.run(SIN, TORCH, "float64", check)
         assert o.status == "pass", o.headline()
-        assert o.examples == 3
+        assert o.examples == (1 if check == "special" else 3)  # one special-value sample
         assert o.error is not None and o.error <= 1e-9
 
 
@@ -224,7 +227,7 @@ def test_report_legend_explains_a_bare_pass(tmp_path):
     assert "| `sin` | pass " in text and "| `sin` | pass |" not in text
 
 
-@pytest.mark.parametrize("op", ["nextafter", "unique_values", "unique_all"])
+@pytest.mark.parametrize("op", ["unique_values", "unique_all"])
 @pytest.mark.parametrize("check", ["vjp", "jvp"])
 def test_expected_failure_quotes_the_evidence_it_shows(op, check):
     """Each phrase a reason quotes ("...") is in the message of the failure it excuses."""
@@ -240,3 +243,88 @@ def test_expected_failure_quotes_the_evidence_it_shows(op, check):
     assert quoted, reason
     for phrase in quoted:
         assert phrase in evidence, (phrase, evidence)
+
+
+# ---------------------------------------------------------------------------
+# the special-value check and its list of documented differences
+# ---------------------------------------------------------------------------
+
+COPYSIGN = OpInfo("copysign", "binary", dtypes=("float64",))
+
+
+def test_special_check_catches_a_product_with_a_structural_zero():
+    assert Session([NUMPY], 1).run(COPYSIGN, NUMPY, "float64", "special").status == "pass"
+    with structural_zero_as_product():
+        o = Session([NUMPY], 1).run(COPYSIGN, NUMPY, "float64", "special")
+    assert o.status == "fail", o.headline()
+    assert "undocumented" in o.message and "grad 1" in o.message
+    assert "ours [nan" in o.message and "torch [0." in o.message
+
+
+def _documented(monkeypatch, *differences):
+    monkeypatch.setattr(special_values, "DIFFERENCES", tuple(differences))
+
+
+def test_a_documented_difference_is_reported_with_its_evidence(monkeypatch):
+    _documented(monkeypatch, special_values.Difference(
+        "copysign", "pairs of special values", "grad", "convention", index=1,
+        where=lambda p: ~np.isfinite(p.ct), reason="a test", evidence="a test"))
+    with structural_zero_as_product():
+        o = Session([NUMPY], 1).run(COPYSIGN, NUMPY, "float64", "special")
+    assert o.status == "documented", o.headline()
+    (detail,) = [d for d in o.details if d["status"] == "observed"]
+    assert detail["difference"] == "copysign [pairs of special values] grad 1"
+    assert "ours [nan" in detail["evidence"][0]
+
+
+def test_a_documented_difference_covers_only_its_entries(monkeypatch):
+    # documented for the infinite cotangents only: the NaN ones still fail
+    _documented(monkeypatch, special_values.Difference(
+        "copysign", "pairs of special values", "grad", "convention", index=1,
+        where=lambda p: np.isinf(p.ct), reason="a test", evidence="a test"))
+    with structural_zero_as_product():
+        o = Session([NUMPY], 1).run(COPYSIGN, NUMPY, "float64", "special")
+    assert o.status == "fail" and "undocumented" in o.message
+
+
+def test_a_documented_difference_that_does_not_occur_fails(monkeypatch):
+    stale = dict(op="copysign", sample="pairs of special values", part="grad",
+                 reason="a test", evidence="a test")
+    _documented(monkeypatch, special_values.Difference(kind="convention", **stale))
+    o = Session([NUMPY], 1).run(COPYSIGN, NUMPY, "float64", "special")
+    assert o.status == "xpass" and "did not occur" in o.message
+    # unless it is the subject of work on another branch
+    _documented(monkeypatch, special_values.Difference(kind="pending", **stale))
+    o = Session([NUMPY], 1).run(COPYSIGN, NUMPY, "float64", "special")
+    assert o.status == "pass"
+    assert [d["status"] for d in o.details] == ["fixed"]
+
+
+def test_raising_on_both_sides_is_agreement():
+    info = OpInfo("linalg.inv", "custom", dtypes=("float64",), sample=lambda draw: None,
+                  edges=lambda: [Sample((np.zeros((2, 2)),), label="zero")])
+    o = Session([NUMPY], 1).run(info, NUMPY, "float64", "special")
+    assert o.status == "pass", o.headline()
+    assert [d["status"] for d in o.details] == ["both raise"]
+
+
+def test_every_documented_difference_names_a_special_sample():
+    """Each entry of special_values.DIFFERENCES matches a record with special-value
+    samples and one of their labels (a renamed sample would leave it dangling)."""
+    from .opinfos import ALL_OPINFOS
+
+    for d in special_values.DIFFERENCES:
+        labels = [s.label for info in ALL_OPINFOS if fnmatch.fnmatchcase(info.name, d.op)
+                  for s in info.edge_samples()]
+        assert any(fnmatch.fnmatchcase(label, d.sample) for label in labels), d.key
+        assert d.reason and d.evidence, d.key
+
+
+def test_report_has_the_special_values_column_and_section(tmp_path):
+    code = main(["--ops", "sign,copysign", "--backend", "numpy", "--max-examples", "1",
+                 "--dtype", "float64", "--output", str(tmp_path)])
+    assert code == 0
+    text = (tmp_path / "conformance-report.md").read_text()
+    assert "| special values |" in text and "## Special values" in text
+    assert "#### `sign [special values] value` (backend-value; observed)" in text
+    assert "documented 1 (1 backends)" in text and "agree (1 backends)" in text

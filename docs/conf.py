@@ -53,7 +53,7 @@ plot_formats = [("png", 100)]
 
 html_theme = "alabaster"
 html_title = "arrayapi_autograd"
-exclude_patterns = ["_build", "_generated", "benchmarks", "examples"]  # included by _generated pages
+exclude_patterns = ["_build", "_generated", "benchmarks", "consumers", "examples"]  # included by _generated pages
 templates_path: list = []
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]  # code blocks wrap instead of being clipped

@@ -29,7 +29,7 @@ def to_numpy(a) -> np.ndarray:
     if isinstance(a, Array):
         return np.asarray(a.detach())
     if isinstance(a, torch.Tensor):
-        return a.detach().cpu().numpy()
+        return a.detach().numpy(force=True)  # (force: also a ZeroTensor gradient)
     return np.asarray(a)
 
 

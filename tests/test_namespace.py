@@ -172,6 +172,47 @@ def test_creation_values_are_the_backends(xp, call):
     np.testing.assert_array_equal(to_numpy(ours), np.asarray(theirs))
 
 
+@pytest.mark.parametrize("call", [
+    ("full", lambda ns: ((3,), ns.asarray(2)), {"dtype": "int32"}),
+    ("full_like", lambda ns: (ns.zeros(2), ns.asarray(5.0)), {}),
+    ("arange", lambda ns: (1, ns.asarray(4)), {}),
+], ids=lambda c: c[0])
+def test_creation_takes_a_0d_array_where_the_standard_asks_a_scalar(xp, call):
+    # as NumPy, PyTorch and array-api-strict (but full) do; SciPy relies on it
+    name, make_args, kwargs = call
+    kwargs = {k: getattr(xp, v) for k, v in kwargs.items()}
+    args = make_args(xp)
+    raw = [a._data if isinstance(a, ag.Array) else a for a in args]
+    try:
+        theirs = getattr(xp._xp, name)(*raw, **kwargs)
+    except TypeError as error:  # the backend refuses it: ours raises the same
+        with pytest.raises(TypeError, match=str(error)[:30]):
+            getattr(xp, name)(*args, **kwargs)
+        return
+    ours = getattr(xp, name)(*args, **kwargs)
+    assert ours.dtype == theirs.dtype and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(to_numpy(ours), np.asarray(theirs))
+
+
+def test_creation_refuses_a_fill_value_that_requires_a_gradient(xp):
+    value = xp.asarray(2.0)
+    value.requires_grad_()
+    with pytest.raises(TypeError, match="fill_value.*creation functions record nothing"):
+        xp.full((3,), value)
+
+
+def test_asarray_casts_and_moves_at_once_and_stays_differentiable():
+    ns = ag.namespace("array_api_strict")
+    x = ns.asarray([1.0, 2.0], dtype=ns.float64)
+    x.requires_grad_()
+    y = ns.asarray(x, dtype=ns.float32, device=array_api_strict.Device("device1"))
+    assert y.dtype == ns.float32
+    np.testing.assert_array_equal(to_numpy(y), [1.0, 2.0])
+    ns.sum(y * ns.asarray([3.0, 4.0], dtype=ns.float32, device=y.device)).backward()
+    assert x.grad.dtype == ns.float64
+    np.testing.assert_array_equal(to_numpy(x.grad), [3.0, 4.0])
+
+
 @pytest.mark.parametrize("name", ["sin", "exp", "sum", "mean", "abs", "sqrt"])
 def test_function_values_are_the_backends(xp, name):
     raw = xp._xp.asarray([[0.5, 1.5], [2.0, 3.0]], dtype=xp._xp.float32)

@@ -13,12 +13,15 @@ back to its broadcast shape), as PyTorch's ``index_put_`` backward does.
 
 from __future__ import annotations
 
+import numpy as np
+
 import math
 
 import array_api_compat
 
 from .. import _batching
 from .._op import Op
+from ._scatter import scatter_add
 
 
 def getitem_forward(x, key):
@@ -61,22 +64,24 @@ def _index_embed_forward(xp, values, *, key, shape):
 
 
 def _scatter_add_forward(xp, values, *, key, shape):
-    """Zeros of ``shape`` with ``values`` added at ``key`` (repeats accumulate)."""
+    """Zeros of ``shape`` with ``values`` added at ``key`` (repeats accumulate).
+
+    The flat positions of ``zeros(shape)[key]`` are those of ``arange`` indexed
+    by ``key`` (for a 1-D ``shape`` and one integer array, the array itself with
+    negative indices wrapped); :func:`._scatter.scatter_add` adds at them,
+    keeping every value in its own position on every backend.
+    """
     device = array_api_compat.device(values)
     size = math.prod(shape)
-    positions = xp.reshape(xp.reshape(xp.arange(size, device=device), shape)[key], (-1,))
-    flat = xp.reshape(values, (-1,))
-    total = xp.zeros((size,), dtype=values.dtype, device=device)
-    if hasattr(total, "index_add_"):  # in-place indexed addition (PyTorch-like)
-        total.index_add_(0, positions, flat)
-    elif hasattr(total, "at"):  # functional indexed addition of immutable arrays (JAX-like)
-        total = total.at[positions].add(flat)
-    elif hasattr(getattr(xp, "add", None), "at"):  # unbuffered ufunc addition (NumPy-like)
-        xp.add.at(total, positions, flat)
-    else:  # only the standard: a one-hot product
-        one_hot = xp.astype(positions[:, None] == xp.arange(size, device=device)[None, :],
-                            values.dtype)
-        total = xp.sum(flat[:, None] * one_hot, axis=0)
+    items = key if isinstance(key, tuple) else (key,)
+    if (len(shape) == 1 and len(items) == 1 and hasattr(items[0], "dtype")
+            and xp.isdtype(items[0].dtype, "integral")):
+        positions = items[0]
+        positions = xp.where(positions < 0, positions + size, positions)
+        positions = xp.reshape(positions, (-1,))
+    else:
+        positions = xp.reshape(xp.reshape(xp.arange(size, device=device), shape)[key], (-1,))
+    total = scatter_add(xp, positions, xp.reshape(values, (-1,)), size)
     return xp.reshape(total, shape)
 
 
@@ -124,9 +129,62 @@ def _setitem_forward(xp, x, value, key):
     return setitem_forward(x, value, key)
 
 
+# -- batching rules (how the op runs on a stack of rows; see _batching.py) -----------------
+
+def _batch_getitem(ctx, primals, params):
+    """``x[key]``: a full slice for the batch axis in front of the key.
+
+    Integer-array keys whose arrays are not next to each other would move the
+    indexed axes in front of the batch axis (NumPy's rule): those loop.
+    """
+    key = _batching.as_tuple(params["key"])
+    if not _adjacent_arrays(key) or any(isinstance(k, bool) for k in key):
+        return _batching.loop(ctx, primals, params)
+    return ctx.wrap(ctx.call(primals, {**params, "key": (slice(None),) + key}))
+
+
+def _adjacent_arrays(key: tuple) -> bool:
+    """Whether the advanced indices of ``key`` are next to each other.
+
+    With an index array in the key, NumPy counts integers as advanced indices too;
+    advanced indices separated by a slice put their axes first, before the batch
+    axis, so such keys loop over the rows.
+    """
+    if not any(hasattr(k, "shape") for k in key):
+        return True
+    positions = [i for i, k in enumerate(key)
+                 if hasattr(k, "shape") or (isinstance(k, (int, np.integer))
+                                           and not isinstance(k, bool))]
+    return positions[-1] - positions[0] == len(positions) - 1
+
+
+def _batch_scatter(ctx, primals, params):
+    """``_scatter_add``/``_index_embed``: the batch axis in front of key and shape."""
+    if not ctx.batched[0]:
+        return _batching.loop(ctx, primals, params)
+    key = _batching.as_tuple(params["key"])
+    if not _adjacent_arrays(key):
+        return _batching.loop(ctx, primals, params)
+    values = primals[0]
+    if not any(hasattr(k, "shape") for k in key):
+        # values broadcast to the indexed region: line their rows up with it
+        values = ctx.pad(values, _basic_index_rank(params["shape"], key))
+    return ctx.wrap(ctx.call([values], {**params, "key": (slice(None),) + key,
+                                        "shape": (ctx.size,) + tuple(params["shape"])}))
+
+
+def _basic_index_rank(shape, key) -> int:
+    """The number of dimensions of ``zeros(shape)[key]`` for a basic key (no arrays).
+
+    Computed on a broadcast NumPy view of one element, which allocates nothing.
+    """
+    probe = np.broadcast_to(np.zeros((), dtype=bool), tuple(shape))
+    return probe[key].ndim
+
+
 GETITEM = Op("__getitem__", "any", signature="x, /, key", reads=(), forward=_getitem_forward,
              # basic indexing returns a view; integer-array and boolean keys a copy
-             view=lambda params: not _has_array(params["key"]), batch=_batching.getitem,
+             view=lambda params: not _has_array(params["key"]), batch=_batch_getitem,
              vjp={"x": _getitem_vjp},
              jvp={"x": lambda ns, t, x, out, key: getitem_forward(t, key)})
 SETITEM = Op("__setitem__", "any", signature="x, value, /, key", arrays=("x", "value"),
@@ -136,13 +194,13 @@ ARRAY_METHOD_OPS: tuple[Op, ...] = (
     GETITEM,
     SETITEM,
     Op("_scatter_add", "any", signature="values, /, *, key, shape", arrays=("values",),
-       forward=_scatter_add_forward, reads=(), batch=_batching.scatter,
+       forward=_scatter_add_forward, reads=(), batch=_batch_scatter,
        vjp={"values": lambda ns, ct, values, out, key, shape: ct[key]},
        jvp={"values": lambda ns, t, values, out, key, shape:
             ns._function("_scatter_add")(t, key=key, shape=shape)}),
     # the transpose of basic indexing: the cotangent written into zeros (no repeats)
     Op("_index_embed", "any", signature="values, /, *, key, shape", arrays=("values",),
-       forward=_index_embed_forward, reads=(), batch=_batching.scatter,
+       forward=_index_embed_forward, reads=(), batch=_batch_scatter,
        vjp={"values": lambda ns, ct, values, out, key, shape: ct[key]},
        jvp={"values": lambda ns, t, values, out, key, shape:
             ns._function("_index_embed")(t, key=key, shape=shape)}),

@@ -41,6 +41,37 @@ def _unwrap_nested(obj, ns):
     return obj
 
 
+def _scalars_unwrapped(name: str, *scalars: str):
+    """The backend's ``name``, given the backend arrays of wrapped ``scalars``.
+
+    A 0-d array where the standard asks for a Python scalar (``full(shape,
+    xp.asarray(1))``, ``arange(n)`` with ``n`` an array) is accepted by NumPy,
+    PyTorch and array-api-strict; SciPy relies on it.  Ours passes the backend
+    array on, so the result is the backend's own.  One that requires a gradient is
+    refused, since a creation function records nothing.
+    """
+
+    def forward(xp, *args, **params):
+        function = getattr(xp, name)
+        positional = [p for p in scalars if p not in params]
+        args = tuple(_backend_scalar(name, positional[i] if i < len(positional) else "",
+                                     value) for i, value in enumerate(args))
+        for key in scalars:
+            if key in params:
+                params[key] = _backend_scalar(name, key, params[key])
+        return function(*args, **params)
+
+    return forward
+
+
+def _backend_scalar(op_name: str, param: str, value):
+    if not isinstance(value, Array):
+        return value
+    if value.requires_grad or value._is_tracked():
+        raise _errors.creation_from_tracked(op_name, param)
+    return value._data
+
+
 def _bind_asarray(op, ns):
     xp = ns._xp
 
@@ -60,14 +91,14 @@ def _bind_asarray(op, ns):
             if obj._ns is not ns:
                 raise _errors.mixed_namespaces(ns, obj._ns)
             result = obj
-            if device is not None and device != obj.device:
-                result = result.to_device(device)
-                copy = False if copy is None else copy
+            moved = device is not None and device != obj.device
+            if moved:
+                result = result.to_device(device)  # a copy already
             if dtype is not None and dtype != result.dtype:
                 if copy is False:
                     raise ValueError("asarray(copy=False) cannot change the dtype without a copy")
                 return ns.astype(result, dtype)
-            if copy:
+            if copy and not moved:
                 return ns.astype(result, result.dtype, copy=True)
             return result
         return ns._wrap(xp.asarray(_unwrap_nested(obj, ns), dtype=dtype, device=device,
@@ -111,15 +142,18 @@ _LIKE = "x, /, *, dtype=None, device=None"
 CREATION_OPS: tuple[Op, ...] = (
     Op("asarray", "any", signature="obj, /, *, dtype=None, device=None, copy=None",
        arrays=(), differentiable=False, bind=_bind_asarray),
-    creation("arange", "start, /, stop=None, step=1, *, dtype=None, device=None"),
+    creation("arange", "start, /, stop=None, step=1, *, dtype=None, device=None",
+             forward=_scalars_unwrapped("arange", "start", "stop", "step")),
     creation("empty", "shape, *, dtype=None, device=None"),
     creation("empty_like", _LIKE, arrays=("x",), batch=_batching.like),
     creation("eye", "n_rows, n_cols=None, /, *, k=0, dtype=None, device=None"),
     creation("from_dlpack", "x, /, *, device=None, copy=None"),
-    creation("full", "shape, fill_value, *, dtype=None, device=None"),
+    creation("full", "shape, fill_value, *, dtype=None, device=None",
+             forward=_scalars_unwrapped("full", "fill_value")),
     creation("full_like", "x, /, fill_value, *, dtype=None, device=None", arrays=("x",),
-             batch=_batching.like),
-    creation("linspace", "start, stop, /, num, *, dtype=None, device=None, endpoint=True"),
+             batch=_batching.like, forward=_scalars_unwrapped("full_like", "fill_value")),
+    creation("linspace", "start, stop, /, num, *, dtype=None, device=None, endpoint=True",
+             forward=_scalars_unwrapped("linspace", "start", "stop")),
     Op("meshgrid", "numeric", signature="*arrays, indexing='xy'", arrays=("arrays",),
        sequence=True, forward=_meshgrid_forward, adapt=sequence_of_version, reads=(),
        vjp=_meshgrid_vjp, jvp=_meshgrid_jvp),

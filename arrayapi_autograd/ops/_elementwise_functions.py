@@ -6,24 +6,34 @@ https://data-apis.org/array-api/latest/API_specification/elementwise_functions.h
 Derivatives follow PyTorch's ``tools/autograd/derivatives.yaml`` and
 ``FunctionsManual.cpp`` (the reference for every convention here):
 
-* ``abs'(0) = 0`` (``ct * sgn(x)``, also for complex ``x``);
+* ``abs'(0) = 0`` (``ct * sgn(x)``, also for complex ``x``), and 0 at a NaN
+  ``x`` (PyTorch's ``sgn(nan)`` is 0);
 * ``maximum``/``minimum`` split the cotangent evenly at ties; a NaN operand
-  receives the cotangent; the JVP is PyTorch's ``t2 + w * (t1 - t2)``;
+  receives the cotangent; the losing argument gets an exact 0 (``where``, not a
+  product: PyTorch's ``masked_fill``), even for a NaN or infinite cotangent;
+  the JVP is PyTorch's ``t2 + w * (t1 - t2)``;
 * ``clip`` passes the cotangent to ``x`` where ``min <= x <= max`` (bounds
   included), to an array ``min`` where ``x < min`` and ``min < max``, to an
   array ``max`` where ``x > max`` or ``max < min`` (``clamp_backward_min_max``);
-* ``pow``: the base gradient is 0 where the exponent is 0, the exponent
-  gradient is 0 where the base is 0 and the exponent is non-negative (for a
-  complex exponent: real part >= 0, imaginary part 0);
-* ``copysign``: ``out / x1`` for ``x1``, 0 at ``x1 == 0``; nothing for ``x2``;
+* ``pow``: the base gradient is 0 where the exponent is 0 (an exact 0, even
+  for a NaN cotangent, as PyTorch's ``masked_fill`` after the product), the
+  exponent gradient is 0 where the base is 0 and the exponent is non-negative
+  (for a complex exponent: real part >= 0, imaginary part 0);
+* ``copysign``: ``out / x1`` for ``x1``, 0 at ``x1 == 0``; exact zeros for
+  ``x2`` (PyTorch's ``zeros_like``: a NaN cotangent gives 0, not NaN);
+* ``remainder``: ``ct`` for ``x1``, ``-ct * floor_divide(x1, x2)`` for ``x2``
+  (PyTorch's ``div(rounding_mode="floor")``, Python's floor division, which
+  gives ``1 // -inf == -1``, not ``floor(1 / -inf) == -0``);
 * ``sign`` of a real input and the other piecewise-constant functions
   (``floor``, ``ceil``, ``round``, ``trunc``, ``floor_divide``) have zero
-  derivative; ``sign`` of a complex input has ``sgn``'s derivative
+  derivative, returned as zeros (never ``ct * 0``, which is NaN for a NaN
+  cotangent); ``sign`` of a complex input has ``sgn``'s derivative
   (``sgn_backward``: ``(g - sgn(z)**2 conj(g)) / (2|z|)``, 0 at ``z == 0``);
 * ``real``/``imag``/``conj`` of complex inputs: ``ct`` as a complex number,
   ``ct * 1j`` and ``conj(ct)``;
-* ``nextafter`` has no derivative in PyTorch: it is recorded and a backward
-  through it raises "VJP of 'nextafter' ... is not defined".
+* ``nextafter``: ``ct`` for ``x1`` where ``x1 != x2`` and exact zeros where
+  they are equal (the result is ``x2`` there), zeros for ``x2``, in both modes
+  (PyTorch 2.13's ``NextafterBackward`` and its forward gradient).
 
 For complex inputs the VJP multiplies by the conjugate of the local derivative
 (PyTorch's convention).
@@ -34,7 +44,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import _batching
-from .._op import Op, conj, elementwise, nondifferentiable, zero_derivative
+from .._op import (Op, bilinear, conj, elementwise, nondifferentiable,
+                   nondifferentiable_binary, zero_derivative)
+from ._helpers import sgn
 
 # -- helpers -------------------------------------------------------------------
 
@@ -60,13 +72,11 @@ def _pow_d_x2(ns, x1, x2, out):
     return _where0(ns, (x1 == 0) & non_negative, out * ns.log(x1))
 
 
-def _min_max_d(ns, x1, x2, out, loses):
-    # 1/2 at ties, 0 where this argument loses, 1 elsewhere (so a NaN operand, which
-    # neither wins nor loses, receives the cotangent): PyTorch's max/min backward,
-    # where(x1 == x2, ct / 2, ct).masked_fill_(loses, 0)
-    # written with casts, not nested where(): the same values, and cheaper on large arrays
-    dtype = ns.result_type(x1, x2)
-    return 1.0 - ns.astype(loses, dtype) - 0.5 * ns.astype(x1 == x2, dtype)
+def _min_max_vjp(ns, ct, x1, x2, loses):
+    # PyTorch's where(x1 == x2, ct / 2, ct).masked_fill_(loses, 0): the loser's zero is
+    # written, not multiplied, so a NaN or infinite cotangent gives it 0
+    half = ns.where(x1 == x2, ct * 0.5, ct)
+    return ns.where(loses, ns.zeros_like(half), half)
 
 
 def _min_max_jvp(ns, tangents, x1, x2, wins):
@@ -87,8 +97,9 @@ Spec: https://data-apis.org/array-api/latest/API_specification/generated/array_a
 Differentiation
 ---------------
 Both arguments, real floating-point.  The cotangent goes to the argument that
-is {word}; at ties (``x1 == x2``) it is split evenly, half to each, as PyTorch
-does.  A NaN operand (neither larger nor smaller) receives the cotangent.  The
+is {word}, the other gets an exact 0 (even for a NaN cotangent, as PyTorch's
+``masked_fill``); at ties (``x1 == x2``) it is split evenly, half to each, as
+PyTorch does.  A NaN operand (neither larger nor smaller) receives the cotangent.  The
 JVP is ``t2 + w * (t1 - t2)`` with ``w`` 1, 0 or 1/2 (PyTorch's forward grad).
 """
 
@@ -180,7 +191,21 @@ def _sgn_derivative(ns, g, x, out):
 def _abs_jvp(ns, t, x, out):
     if ns._is_complex_dtype(x.dtype):
         return ns.real(ns.conj(ns.sign(x)) * t)
-    return ns.sign(x) * t
+    return sgn(ns, x) * t
+
+
+def _pow_vjp_x1(ns, ct, x1, x2, out):
+    # pow_backward_self: the product, then masked_fill_(exponent == 0, 0)
+    product = ct * conj(ns, _pow_d_x1(ns, x1, x2, out))
+    return _where0(ns, x2 == 0, product)
+
+
+def _zeros_vjp(ns, ct, *primals, **params):
+    return ns.zeros_like(ct)
+
+
+def _zeros_jvp(ns, t, *primals, out, **params):
+    return ns.zeros_like(out)
 
 
 ELEMENTWISE_OPS: tuple[Op, ...] = (
@@ -191,9 +216,9 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     Op("subtract", "numeric", signature="x1, x2, /", arrays=("x1", "x2"), reads=(),
        vjp={"x1": lambda ns, ct, x1, x2, out: ct, "x2": lambda ns, ct, x1, x2, out: -ct},
        jvp={"x1": lambda ns, t, x1, x2, out: t, "x2": lambda ns, t, x1, x2, out: -t}),
-    elementwise("multiply", "numeric",
-                d={"x1": lambda ns, x1, x2, out: x2, "x2": lambda ns, x1, x2, out: x1},
-                reads={"x1": ("x2",), "x2": ("x1",)}),
+    bilinear("multiply", "numeric",
+             vjp={"x1": lambda ns, ct, x1, x2, out: ct * conj(ns, x2),
+                  "x2": lambda ns, ct, x1, x2, out: ct * conj(ns, x1)}),
     elementwise("divide", "floating-point",
                 d={"x1": lambda ns, x1, x2, out: 1 / x2,
                    "x2": lambda ns, x1, x2, out: -x1 / (x2 * x2)},
@@ -202,19 +227,20 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
        vjp={"x": lambda ns, ct, x, out: -ct}, jvp={"x": lambda ns, t, x, out: -t}),
     Op("positive", "numeric", reads=(),
        vjp={"x": lambda ns, ct, x, out: ct}, jvp={"x": lambda ns, t, x, out: t}),
-    elementwise("pow", "numeric", d={"x1": _pow_d_x1, "x2": _pow_d_x2},
-                reads={"x1": ("x1", "x2"), "x2": ("x1", "x2", "out")}),
+    (lambda op: replace(op, vjp={**op.vjp, "x1": _pow_vjp_x1}))(
+        elementwise("pow", "numeric", d={"x1": _pow_d_x1, "x2": _pow_d_x2},
+                    reads={"x1": ("x1", "x2"), "x2": ("x1", "x2", "out")})),
     elementwise("square", "numeric", d=lambda ns, x, out: 2 * x),
     elementwise("sqrt", "floating-point", d=lambda ns, x, out: 0.5 / out,
                 reads={"x": ("out",)}),
     elementwise("reciprocal", "floating-point", d=lambda ns, x, out: -out * out,
                 reads={"x": ("out",)}),
     # abs is real-valued on complex inputs: PyTorch's gradient is ct * sgn(x)
-    Op("abs", "numeric", vjp={"x": lambda ns, ct, x, out: ct * ns.sign(x)},
+    Op("abs", "numeric", vjp={"x": lambda ns, ct, x, out: ct * sgn(ns, x)},
        jvp={"x": _abs_jvp}),
     elementwise("remainder", "real numeric",
                 d={"x1": lambda ns, x1, x2, out: ns.ones_like(x1),
-                   "x2": lambda ns, x1, x2, out: -ns.floor(x1 / x2)}),
+                   "x2": lambda ns, x1, x2, out: -ns.floor_divide(x1, x2)}),
     zero_derivative("floor_divide", "real numeric", binary=True),
     Op("sign", "numeric", reads=("x", "out"),
        vjp={"x": lambda ns, ct, x, out: _sgn_derivative(ns, ct, x, out)},
@@ -261,23 +287,25 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     elementwise("acosh", "floating-point", d=lambda ns, x, out: 1 / ns.sqrt(x * x - 1)),
     elementwise("atanh", "floating-point", d=lambda ns, x, out: 1 / (1 - x * x)),
     # --- min/max and clipping ---------------------------------------------------
-    replace(elementwise("maximum", "real numeric",
-                        d={"x1": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 < x2),
-                           "x2": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 > x2)},
-                        doc=_MIN_MAX_DOC.format(name="maximum", word="larger"),
-                        reads={"x1": ("x1", "x2"), "x2": ("x1", "x2")}),
-            jvp=lambda ns, tangents, x1, x2, out: _min_max_jvp(ns, tangents, x1, x2, x1 > x2)),
-    replace(elementwise("minimum", "real numeric",
-                        d={"x1": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 > x2),
-                           "x2": lambda ns, x1, x2, out: _min_max_d(ns, x1, x2, out, x1 < x2)},
-                        doc=_MIN_MAX_DOC.format(name="minimum", word="smaller"),
-                        reads={"x1": ("x1", "x2"), "x2": ("x1", "x2")}),
-            jvp=lambda ns, tangents, x1, x2, out: _min_max_jvp(ns, tangents, x1, x2, x1 < x2)),
+    Op("maximum", "real numeric", signature="x1, x2, /", arrays=("x1", "x2"),
+       doc=_MIN_MAX_DOC.format(name="maximum", word="larger"),
+       reads={"x1": ("x1", "x2"), "x2": ("x1", "x2")},
+       vjp={"x1": lambda ns, ct, x1, x2, out: _min_max_vjp(ns, ct, x1, x2, x1 < x2),
+            "x2": lambda ns, ct, x1, x2, out: _min_max_vjp(ns, ct, x1, x2, x1 > x2)},
+       jvp=lambda ns, tangents, x1, x2, out: _min_max_jvp(ns, tangents, x1, x2, x1 > x2)),
+    Op("minimum", "real numeric", signature="x1, x2, /", arrays=("x1", "x2"),
+       doc=_MIN_MAX_DOC.format(name="minimum", word="smaller"),
+       reads={"x1": ("x1", "x2"), "x2": ("x1", "x2")},
+       vjp={"x1": lambda ns, ct, x1, x2, out: _min_max_vjp(ns, ct, x1, x2, x1 > x2),
+            "x2": lambda ns, ct, x1, x2, out: _min_max_vjp(ns, ct, x1, x2, x1 < x2)},
+       jvp=lambda ns, tangents, x1, x2, out: _min_max_jvp(ns, tangents, x1, x2, x1 < x2)),
     Op("clip", "real numeric", signature="x, /, min=None, max=None",
        arrays=("x", "min", "max"), vjp=_clip_vjp, jvp=_clip_jvp),
-    elementwise("copysign", "real floating-point",
-                d={"x1": _copysign_d_x1, "x2": lambda ns, x1, x2, out: ns.zeros_like(out)},
-                reads=("x1", "x2", "out")),
+    # x2: PyTorch's zeros_like (structural zeros, in both modes)
+    (lambda op: replace(op, vjp={**op.vjp, "x2": _zeros_vjp},
+                        jvp={**op.jvp, "x2": _zeros_jvp}))(
+        elementwise("copysign", "real floating-point", d={"x1": _copysign_d_x1},
+                    reads={"x1": ("x1", "out")})),
     # --- complex parts ----------------------------------------------------------
     Op("real", "numeric", reads=(), view=True, vjp={"x": _real_vjp},
        jvp={"x": lambda ns, t, x, out: ns.real(t)}),
@@ -286,35 +314,30 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     Op("conj", "numeric", reads=(), vjp={"x": _conj_vjp},
        jvp={"x": lambda ns, t, x, out: conj(ns, t)}),
     # --- no derivative: comparisons, predicates, logical and bitwise ----------
-    nondifferentiable("equal", "any", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("not_equal", "any", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("less", "real numeric", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("less_equal", "real numeric", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
-    nondifferentiable("greater", "real numeric", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("greater_equal", "real numeric", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
+    nondifferentiable_binary("equal", "any"),
+    nondifferentiable_binary("not_equal", "any"),
+    nondifferentiable_binary("less", "real numeric"),
+    nondifferentiable_binary("less_equal", "real numeric"),
+    nondifferentiable_binary("greater", "real numeric"),
+    nondifferentiable_binary("greater_equal", "real numeric"),
     nondifferentiable("isfinite", "numeric"),
     nondifferentiable("isinf", "numeric"),
     nondifferentiable("isnan", "numeric"),
     nondifferentiable("signbit", "real floating-point"),
-    # float result but no derivative in PyTorch: recorded, and backward says so
+    # PyTorch's NextafterBackward: the cotangent for x1 where x1 != x2, zeros for x2
     Op("nextafter", "real floating-point", signature="x1, x2, /", arrays=("x1", "x2"),
-       vjp={}, jvp={}, reads=()),
-    nondifferentiable("logical_and", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("logical_or", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
-    nondifferentiable("logical_xor", "boolean", signature="x1, x2, /", arrays=("x1", "x2")),
+       reads={"x1": ("x1", "x2"), "x2": ()},
+       vjp={"x1": lambda ns, ct, x1, x2, out: _where0(ns, x1 == x2, ct), "x2": _zeros_vjp},
+       jvp={"x1": lambda ns, t, x1, x2, out: _where0(ns, x1 == x2, t), "x2": _zeros_jvp}),
+    nondifferentiable_binary("logical_and", "boolean"),
+    nondifferentiable_binary("logical_or", "boolean"),
+    nondifferentiable_binary("logical_xor", "boolean"),
     nondifferentiable("logical_not", "boolean"),
-    nondifferentiable("bitwise_and", "integer or boolean", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
-    nondifferentiable("bitwise_or", "integer or boolean", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
-    nondifferentiable("bitwise_xor", "integer or boolean", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
-    nondifferentiable("bitwise_left_shift", "integer", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
-    nondifferentiable("bitwise_right_shift", "integer", signature="x1, x2, /",
-                      arrays=("x1", "x2")),
+    nondifferentiable_binary("bitwise_and", "integer or boolean"),
+    nondifferentiable_binary("bitwise_or", "integer or boolean"),
+    nondifferentiable_binary("bitwise_xor", "integer or boolean"),
+    nondifferentiable_binary("bitwise_left_shift", "integer"),
+    nondifferentiable_binary("bitwise_right_shift", "integer"),
     nondifferentiable("bitwise_invert", "integer or boolean"),
 )
 # every element-wise function batches by broadcasting (see _batching.py)

@@ -43,6 +43,16 @@ def reduced(ns, a, shape: tuple, axis, keepdims: bool):
     return ns.reshape(a, keepdims_shape(shape, normalize_axes(axis, len(shape))))
 
 
+def sgn(ns, x):
+    """PyTorch's ``sgn``: ``sign``, but 0 at a real NaN (the standard's ``sign(nan)`` is
+    NaN).  Derivative rules that multiply by the sign (``abs``, the 1- and inf-norms)
+    use it, so that a NaN input gets PyTorch's gradient."""
+    sign = ns.sign(x)
+    if ns._is_complex_dtype(x.dtype):
+        return sign
+    return ns.where(ns.isnan(x), ns.zeros_like(sign), sign)
+
+
 _PASS_THROUGH = """\
 def {name}({signature}):
     return _backend({arguments})

@@ -89,12 +89,35 @@ def _take_forward(xp, x, indices, /, *, axis=None):
     return xp.take(x, indices, axis=axis)
 
 
+# -- batching rules (how the op runs on a stack of rows; see _batching.py) -----------------
+
+def _batch_take(ctx, primals, params):
+    """``take(x, indices, axis)`` with ``x`` batched."""
+    if ctx.batched[1]:
+        return _batching.loop(ctx, primals, params)
+    ndim = ctx.ndim(primals[0], True)
+    axis = params.get("axis")
+    axis = 1 if axis is None else _batching.shift(axis, ndim)
+    return ctx.wrap(ctx.call(primals, {**params, "axis": axis}))
+
+
+def _batch_along_axis(ctx, primals, params):
+    """``take_along_axis``/``_permute``: index arrays get the batch axis too."""
+    x = primals[0]
+    ndim = ctx.ndim(x, ctx.batched[0])
+    if not ctx.batched[0]:
+        return _batching.loop(ctx, primals, params)
+    new = [x] + [p if b else _batching.materialize(p, ctx.size)
+                 for p, b in zip(primals[1:], ctx.batched[1:])]
+    return ctx.wrap(ctx.call(new, {**params, "axis": _batching.shift(params.get("axis", -1), ndim)}))
+
+
 INDEXING_OPS: tuple[Op, ...] = (
-    Op("take", "any", batch=_batching.take, reads={"x": ("indices",)},
+    Op("take", "any", batch=_batch_take, reads={"x": ("indices",)},
        signature="x, indices, /, *, axis=None", arrays=("x", "indices"),
        forward=_take_forward, vjp={"x": _take_vjp},
        jvp={"x": lambda ns, t, x, indices, out, axis: ns.take(t, indices, axis=axis)}),
-    Op("take_along_axis", "any", batch=_batching.along_axis, reads={"x": ("indices",)},
+    Op("take_along_axis", "any", batch=_batch_along_axis, reads={"x": ("indices",)},
        signature="x, indices, /, *, axis=-1",
        arrays=("x", "indices"), vjp={"x": _take_along_axis_vjp},
        jvp={"x": lambda ns, t, x, indices, out, axis:

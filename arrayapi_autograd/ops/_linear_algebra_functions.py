@@ -16,7 +16,7 @@ its ``reshape``/``mm`` decomposition, with the same result).
 from __future__ import annotations
 
 from .. import _batching
-from .._op import Op, conj, linear
+from .._op import Op, bilinear, conj, linear
 
 
 def _matrix_cotangent(ns, ct, x1, x2):
@@ -89,24 +89,96 @@ def _permute_to(ns, g, labels):
     return ns.permute_dims(g, order)
 
 
+# -- batching rules (how the op runs on a stack of rows; see _batching.py) -----------------
+
+def _as_matrix(ctx, p, batched, side):
+    """A matmul operand in matrix form: ``(value, logical matrix shape, squeezed axis)``."""
+    ns = ctx.ns
+    shape = tuple(p.shape[1:]) if batched else tuple(p.shape)
+    if len(shape) == 1:
+        if side == 0:
+            new = shape[:-1] + (1,) + shape[-1:]
+            squeeze = -2
+        else:
+            new = shape + (1,)
+            squeeze = -1
+        p = ns.reshape(p, ((ctx.size,) if batched else ()) + new)
+        return p, new, squeeze
+    return p, shape, None
+
+
+def _batch_matmul(ctx, primals, params):
+    """``x1 @ x2`` with either or both batched: vectors as matrices, stacks aligned.
+
+    The common cases of a Jacobian are one matrix product for all rows: batched
+    rows times one matrix (``x1`` batched, ``x2`` a matrix: the rows stacked into
+    one matrix), and one matrix times batched vectors (``rows @ x1^T``), instead
+    of a stack of matrix-vector products.
+    """
+    ns = ctx.ns
+    a, b = primals
+    batched_a, batched_b = ctx.batched
+    if batched_a and not batched_b and b.ndim == 2:
+        shape = tuple(a.shape)
+        rows = 1
+        for n in shape[:-1]:
+            rows *= n
+        out = ctx.call([ns.reshape(a, (rows, shape[-1])), b], params)
+        return ctx.wrap(ns.reshape(out, shape[:-1] + (tuple(b.shape)[-1],)))
+    if batched_b and not batched_a and a.ndim == 2 and b.ndim == 2:
+        return ctx.wrap(ctx.call([b, ns.matrix_transpose(a)], params))
+    if batched_b and not batched_a and a.ndim == 2 and b.ndim == 3:
+        # one matrix times batched matrices: their columns side by side, one product
+        size, m, k = tuple(b.shape)
+        columns = ns.reshape(ns.permute_dims(b, (1, 0, 2)), (m, size * k))
+        out = ns.reshape(ctx.call([a, columns], params), (tuple(a.shape)[0], size, k))
+        return ctx.wrap(ns.permute_dims(out, (1, 0, 2)))
+    (a, sa, qa), (b, sb, qb) = (_as_matrix(ctx, p, f, i) for i, (p, f)
+                                in enumerate(zip(primals, ctx.batched)))
+    rank = max(len(sa), len(sb))
+    a = ctx.pad(a, rank) if ctx.batched[0] else a
+    b = ctx.pad(b, rank) if ctx.batched[1] else b
+    out = ctx.call([a, b], params)
+    for q in (qa, qb):
+        if q is not None:
+            shape = tuple(out.shape)
+            axis = len(shape) + q
+            out = ns.reshape(out, shape[:axis] + shape[axis + 1:])
+    return ctx.wrap(out)
+
+
+def _batch_tensordot(ctx, primals, params):
+    """``tensordot``: contracted axes made explicit and shifted for the batched operand."""
+    if all(ctx.batched):
+        return _batching.loop(ctx, primals, params)
+    ns = ctx.ns
+    a, b = primals
+    na, nb = ctx.ndim(a, ctx.batched[0]), ctx.ndim(b, ctx.batched[1])
+    spec = params["axes"]
+    if isinstance(spec, int):
+        axes_a, axes_b = tuple(range(na - spec, na)), tuple(range(spec))
+    else:
+        axes_a, axes_b = (tuple(s) if isinstance(s, (tuple, list)) else (s,) for s in spec)
+        axes_a = tuple(x % na for x in axes_a)
+        axes_b = tuple(x % nb for x in axes_b)
+    if ctx.batched[0]:
+        axes_a = tuple(x + 1 for x in axes_a)
+    else:
+        axes_b = tuple(x + 1 for x in axes_b)
+    out = ctx.call([a, b], {**params, "axes": (axes_a, axes_b)})
+    if ctx.batched[1]:
+        out = ns.moveaxis(out, na - len(axes_a), 0)
+    return ctx.wrap(out)
+
+
 LINEAR_ALGEBRA_OPS: tuple[Op, ...] = (
-    Op("matmul", "numeric", batch=_batching.matmul, signature="x1, x2, /", arrays=("x1", "x2"),
-       reads={"x1": ("x2",), "x2": ("x1",)},
-       vjp={"x1": _matmul_vjp_x1, "x2": _matmul_vjp_x2},
-       jvp={"x1": lambda ns, t, x1, x2, out: t @ x2,
-            "x2": lambda ns, t, x1, x2, out: x1 @ t}),
-    Op("vecdot", "numeric", batch=_batching.broadcast_axis,
-       reads={"x1": ("x2",), "x2": ("x1",)},
-       signature="x1, x2, /, *, axis=-1", arrays=("x1", "x2"),
-       vjp={"x1": _vecdot_vjp_x1, "x2": _vecdot_vjp_x2},
-       jvp={"x1": lambda ns, t, x1, x2, out, axis: ns.vecdot(t, x2, axis=axis),
-            "x2": lambda ns, t, x1, x2, out, axis: ns.vecdot(x1, t, axis=axis)}),
-    Op("tensordot", "numeric", batch=_batching.tensordot,
-       reads={"x1": ("x2",), "x2": ("x1",)},
-       signature="x1, x2, /, *, axes=2", arrays=("x1", "x2"),
-       vjp=_tensordot_vjp,
-       jvp={"x1": lambda ns, t, x1, x2, out, axes: ns.tensordot(t, x2, axes=axes),
-            "x2": lambda ns, t, x1, x2, out, axes: ns.tensordot(x1, t, axes=axes)}),
+    bilinear("matmul", "numeric", batch=_batch_matmul,
+             vjp={"x1": _matmul_vjp_x1, "x2": _matmul_vjp_x2}),
+    bilinear("vecdot", "numeric", batch=_batching.broadcast_axis,
+             signature="x1, x2, /, *, axis=-1",
+             vjp={"x1": _vecdot_vjp_x1, "x2": _vecdot_vjp_x2}),
+    bilinear("tensordot", "numeric", batch=_batch_tensordot,
+             signature="x1, x2, /, *, axes=2", vjp=_tensordot_vjp),
     linear("matrix_transpose", "any", batch=_batching.elementwise, view=True,
            vjp={"x": lambda ns, ct, x, out: ns.matrix_transpose(ct)}),
 )

@@ -26,6 +26,8 @@ returned as is.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _errors
 from .._array_object import Array
 from .. import _batching
@@ -204,18 +206,88 @@ def _open_mesh_key(ns, shape, axis, indices):
     return tuple(key)
 
 
+# -- batching rules (how the op runs on a stack of rows; see _batching.py) -----------------
+
+def _batch_reshape(ctx, primals, params):
+    params = dict(params)
+    params["shape"] = (ctx.size,) + tuple(params["shape"])
+    return ctx.wrap(ctx.call(primals, params))
+
+
+def _batch_broadcast_to(ctx, primals, params):
+    shape = tuple(params["shape"])
+    x = ctx.pad(primals[0], len(shape))
+    return ctx.wrap(ctx.call([x], {**params, "shape": (ctx.size,) + shape}))
+
+
+def _batch_permute_dims(ctx, primals, params):
+    ndim = ctx.ndim(primals[0], True)
+    order = (0,) + tuple(a % ndim + 1 for a in params["axes"])
+    return ctx.wrap(ctx.call(primals, {**params, "axes": order}))
+
+
+def _batch_moveaxis(ctx, primals, params):
+    ndim = ctx.ndim(primals[0], True)
+    return ctx.wrap(ctx.call(primals, {"source": _batching.shift(params["source"], ndim),
+                                       "destination": _batching.shift(params["destination"], ndim)}))
+
+
+def _batch_joining(out_rank: int):
+    """``concat`` (``out_rank=0``) and ``stack`` (1): unbatched members get the batch axis."""
+
+    def rule(ctx, primals, params):
+        ns = ctx.ns
+        flags = ctx.batched
+        shape = next(tuple(p.shape[1:]) for p, b in zip(primals, flags) if b)
+        members = [p if b else _batching.materialize(p, ctx.size) for p, b in zip(primals, flags)]
+        params = dict(params)
+        if params.get("axis", 0) is None:
+            members = [ns.reshape(m, (ctx.size, -1)) for m in members]
+            params["axis"] = 1
+        else:
+            params["axis"] = _batching.shift(params.get("axis", 0), len(shape) + out_rank)
+        return ctx.wrap(ctx.call(members, params))
+
+    return rule
+
+
+def _batch_tile(ctx, primals, params):
+    x = primals[0]
+    reps = tuple(params["repetitions"])
+    ndim = ctx.ndim(x, True)
+    rank = max(ndim, len(reps))
+    x = ctx.pad(x, rank)
+    reps = (1,) + (1,) * (rank - len(reps)) + reps
+    return ctx.wrap(ctx.call([x] + list(primals[1:]), {**params, "repetitions": reps}))
+
+
+def _batch_broadcast_arrays(ctx, primals, params):
+    """``broadcast_arrays``: each operand broadcast to the common logical shape."""
+    ns = ctx.ns
+    shapes = [tuple(p.shape[1:]) if b else tuple(p.shape) for p, b in zip(primals, ctx.batched)]
+    shape = tuple(np.broadcast_shapes(*shapes))
+    out = []
+    for p, b in zip(primals, ctx.batched):
+        if b:
+            out.append(_batching.BatchedArray(ns.broadcast_to(ctx.pad(p, len(shape)),
+                                                    (ctx.size,) + shape), ctx.level))
+        else:
+            out.append(ns.broadcast_to(p, shape))
+    return out
+
+
 MANIPULATION_OPS: tuple[Op, ...] = (
-    Op("broadcast_arrays", "any", batch=_batching.broadcast_arrays,
+    Op("broadcast_arrays", "any", batch=_batch_broadcast_arrays,
        signature="*arrays", arrays=("arrays",), sequence=True,
        forward=lambda xp, *arrays: xp.broadcast_arrays(*arrays), adapt=sequence_of_version,
        view=True, reads=(),
        vjp=_broadcast_arrays_vjp, jvp=_broadcast_arrays_jvp),
     Op("broadcast_shapes", "any", signature="*shapes", arrays=(), differentiable=False,
        reads=(), bind=_bind_broadcast_shapes),
-    linear("broadcast_to", "any", batch=_batching.broadcast_to, signature="x, /, shape", view=True,
+    linear("broadcast_to", "any", batch=_batch_broadcast_to, signature="x, /, shape", view=True,
            # the tape sums a cotangent back to the input's shape
            vjp={"x": lambda ns, ct, x, out, shape: ct}),
-    linear("concat", "any", batch=_batching.joining(0),
+    linear("concat", "any", batch=_batch_joining(0),
            signature="arrays, /, *, axis=0", arrays=("arrays",),
            sequence=True, forward=_concat_forward, vjp=_concat_vjp),
     linear("expand_dims", "any", batch=_batching.axes("axis", out_rank=1),
@@ -223,17 +295,17 @@ MANIPULATION_OPS: tuple[Op, ...] = (
            forward=_expand_dims_forward, vjp={"x": _shape_vjp}),
     linear("flip", "any", batch=_batching.axes("axis"), signature="x, /, *, axis=None", view=True,
            vjp={"x": lambda ns, ct, x, out, axis: ns.flip(ct, axis=axis)}),
-    Op("moveaxis", "any", batch=_batching.moveaxis,
+    Op("moveaxis", "any", batch=_batch_moveaxis,
        signature="x, source, destination, /", view=True, reads=(),
        vjp={"x": _moveaxis_vjp}, jvp={"x": _moveaxis_jvp}),
-    linear("permute_dims", "any", batch=_batching.permute_dims, signature="x, /, axes", view=True,
+    linear("permute_dims", "any", batch=_batch_permute_dims, signature="x, /, axes", view=True,
            vjp={"x": lambda ns, ct, x, out, axes:
                 ns.permute_dims(ct, inverse_permutation(axes))}),
     # repeats (an int or an integer array) is never differentiable: it is a parameter
     Op("repeat", "any", batch=_batching.flattening,
        signature="x, repeats, /, *, axis=None", forward=_repeat_forward,
        reads=(), vjp={"x": _repeat_vjp}, jvp={"x": _repeat_jvp}),
-    linear("reshape", "any", batch=_batching.reshape,
+    linear("reshape", "any", batch=_batch_reshape,
            signature="x, /, shape, *, copy=None", view=True,
            vjp={"x": _shape_vjp}),
     linear("roll", "any", batch=_batching.flattening, signature="x, /, shift, *, axis=None",
@@ -242,10 +314,10 @@ MANIPULATION_OPS: tuple[Op, ...] = (
                axis=axis)}),
     linear("squeeze", "any", batch=_batching.axes("axis"),
            signature="x, /, axis", view=True, vjp={"x": _shape_vjp}),
-    linear("stack", "any", batch=_batching.joining(1),
+    linear("stack", "any", batch=_batch_joining(1),
            signature="arrays, /, *, axis=0", arrays=("arrays",),
            sequence=True, forward=_stack_forward, vjp=_stack_vjp),
-    Op("tile", "any", batch=_batching.tile, signature="x, repetitions, /", reads=(),
+    Op("tile", "any", batch=_batch_tile, signature="x, repetitions, /", reads=(),
        vjp={"x": _tile_vjp},
        jvp={"x": lambda ns, t, x, out, repetitions: ns.tile(t, repetitions)}),
     linear("unstack", "any", batch=_batching.axes("axis"),

@@ -22,6 +22,7 @@ import math
 
 from .. import _batching
 from .._op import Op, nondifferentiable
+from ._indexing_functions import _batch_along_axis
 
 
 def _permutation(ns, x, axis, descending):
@@ -81,7 +82,7 @@ SORTING_OPS: tuple[Op, ...] = (
        signature=_SORT, vjp={"x": _sort_vjp}, jvp={"x": _sort_jvp}),
     # private: ``a`` gathered along ``axis`` by a permutation ``indices`` whose inverse is
     # ``inverse`` (integer arrays, constants); linear, its transpose gathers by ``inverse``
-    Op("_permute", "any", batch=_batching.along_axis, signature="a, indices, inverse, /, *, axis",
+    Op("_permute", "any", batch=_batch_along_axis, signature="a, indices, inverse, /, *, axis",
        arrays=("a", "indices", "inverse"), forward=_permute_forward, reads=(),
        vjp={"a": lambda ns, ct, a, indices, inverse, out, axis:
             _permute(ns, ct, inverse, indices, axis)},

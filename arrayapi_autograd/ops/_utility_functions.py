@@ -73,12 +73,25 @@ def _diff_jvp(ns, tangents, x, prepend, append, out, axis, n):
     return ns.diff(t_x, axis=axis, n=n, prepend=t_prepend, append=t_append)
 
 
+# -- batching rules (how the op runs on a stack of rows; see _batching.py) -----------------
+
+def _batch_diff(ctx, primals, params):
+    """``diff``: prepended/appended arrays get the batch axis too."""
+    x = primals[0]
+    if not ctx.batched[0]:
+        return _batching.loop(ctx, primals, params)
+    ndim = ctx.ndim(x, True)
+    new = [x] + [p if b or p is None else _batching.materialize(p, ctx.size)
+                 for p, b in zip(primals[1:], ctx.batched[1:])]
+    return ctx.wrap(ctx.call(new, {**params, "axis": _batching.shift(params.get("axis", -1), ndim)}))
+
+
 UTILITY_OPS: tuple[Op, ...] = (
     nondifferentiable("all", "any", batch=_batching.reduction,
                       signature="x, /, *, axis=None, keepdims=False"),
     nondifferentiable("any", "any", batch=_batching.reduction,
                       signature="x, /, *, axis=None, keepdims=False"),
-    Op("diff", "numeric", batch=_batching.diff,
+    Op("diff", "numeric", batch=_batch_diff,
        signature="x, /, *, axis=-1, n=1, prepend=None, append=None",
        arrays=("x", "prepend", "append"), forward=_diff_forward, reads=(),
        vjp=_diff_vjp, jvp=_diff_jvp),

@@ -162,22 +162,34 @@ def _freq_forward(name):
     return forward
 
 
+# -- batching rules (how the op runs on a stack of rows; see _batching.py) -----------------
+
+def _batch_fft_nd(ctx, primals, params):
+    """``fftn``-like: ``axes=None`` is every logical axis, or the last ``len(s)``."""
+    ndim = ctx.ndim(primals[0], True)
+    axes_ = params.get("axes")
+    if axes_ is None:
+        s = params.get("s")
+        axes_ = tuple(range(ndim - len(s), ndim)) if s is not None else tuple(range(ndim))
+    return ctx.wrap(ctx.call(primals, {**params, "axes": _batching.shift(tuple(axes_), ndim)}))
+
+
 FFT_OPS: tuple[Op, ...] = (
     linear("fft.fft", "complex floating-point", batch=_batching.axes("axis"),
            signature=_ONE, vjp={"x": _fft_vjp}),
     linear("fft.ifft", "complex floating-point", batch=_batching.axes("axis"),
            signature=_ONE, vjp={"x": _ifft_vjp}),
-    linear("fft.fftn", "complex floating-point", batch=_batching.fft_nd,
+    linear("fft.fftn", "complex floating-point", batch=_batch_fft_nd,
            signature=_ND, vjp={"x": _fftn_vjp}),
-    linear("fft.ifftn", "complex floating-point", batch=_batching.fft_nd,
+    linear("fft.ifftn", "complex floating-point", batch=_batch_fft_nd,
            signature=_ND, vjp={"x": _ifftn_vjp}),
     linear("fft.rfft", "real floating-point", batch=_batching.axes("axis"),
            signature=_ONE, vjp={"x": _rfft_vjp}),
     linear("fft.irfft", "complex floating-point", batch=_batching.axes("axis"),
            signature=_ONE, vjp={"x": _irfft_vjp}),
-    linear("fft.rfftn", "real floating-point", batch=_batching.fft_nd,
+    linear("fft.rfftn", "real floating-point", batch=_batch_fft_nd,
            signature=_ND, vjp={"x": _rfftn_vjp}),
-    linear("fft.irfftn", "complex floating-point", batch=_batching.fft_nd,
+    linear("fft.irfftn", "complex floating-point", batch=_batch_fft_nd,
            signature=_ND, vjp={"x": _irfftn_vjp}),
     linear("fft.hfft", "complex floating-point", batch=_batching.axes("axis"),
            signature=_ONE, vjp={"x": _hfft_vjp}),

@@ -39,12 +39,14 @@ Every rule computes with the differentiable namespace ``ns`` (``ns.linalg.solve`
 
 from __future__ import annotations
 
+import array_api_compat
+
 import math
 
 from .. import _errors
 from .. import _batching
-from .._op import Op, conj, linear, nondifferentiable
-from ._helpers import detached, reduced
+from .._op import Op, bilinear, conj, linear, nondifferentiable
+from ._helpers import backend_array, detached, reduced, sgn
 from ._results import (EighResult, EigResult, QRResult, SlogdetResult, SVDResult, named,
                        singular_message)
 
@@ -73,6 +75,15 @@ def _eye(ns, n, m=None, like=None, k=0, dtype=None):
     return ns.astype(ns.expand_dims(rows, axis=-1) + k == cols, dtype)
 
 
+def _eye_mask(ns, n, m=None, like=None, k=0):
+    """``eye(n, m, k=k)`` as booleans on ``like``'s device, for ``where``: the entries
+    off the diagonal are then exact zeros (PyTorch writes diagonals into zeros), where
+    a product with ``eye`` would turn a NaN or infinity into NaN along its row."""
+    rows = ns.arange(n, device=like.device)
+    cols = ns.arange(n if m is None else m, device=like.device)
+    return ns.expand_dims(rows, axis=-1) + k == cols
+
+
 def _zero_pad(ns, a, axis: int, length: int):
     """``a`` followed by zeros along ``axis`` up to ``length`` (the adjoint of cropping).
 
@@ -93,15 +104,17 @@ def _diag(ns, a):
 
 
 def _diag_embed(ns, v):
-    """Diagonal matrices with the vectors ``v`` (..., n) on their diagonal."""
+    """Diagonal matrices with the vectors ``v`` (..., n) on their diagonal (exact zeros
+    elsewhere)."""
     n = v.shape[-1]
-    return ns.expand_dims(v, axis=-2) * _eye(ns, n, like=v)
+    spread = ns.expand_dims(v, axis=-2)
+    return ns.where(_eye_mask(ns, n, like=v), spread, ns.zeros_like(spread))
 
 
 def _off_diag(ns, a):
-    """``a`` with its diagonal set to zero."""
+    """``a`` with its diagonal set to (exact) zero."""
     n = a.shape[-1]
-    return a * (1 - _eye(ns, n, like=a, dtype=_real_dtype(ns, a.dtype)))
+    return ns.where(_eye_mask(ns, n, like=a), ns.zeros_like(a), a)
 
 
 def _trace(ns, a):
@@ -129,6 +142,38 @@ def _to_complex(ns, a):
 def _solve_right(ns, b, a):
     """``b @ inv(a)``, as ``(a^H \\ b^H)^H``."""
     return _mH(ns, ns.linalg.solve(_mH(ns, a), _mH(ns, b)))
+
+
+def _solve_right_triangular(ns, b, a, upper: bool):
+    """``b @ inv(a)`` for a triangular ``a`` (``upper``: upper-triangular).
+
+    A general solve where ``a`` is invertible.  Where its diagonal has an exact zero
+    (an exactly rank-deficient ``qr`` input), which the backends' general solvers
+    refuse, by substitution row by row of ``a^H y = b^H``: the divisions by zero give
+    infinities and NaN, as PyTorch's triangular solve does, instead of an error.  On
+    a lazy backend (Dask), whose values are unknown, small matrices (n <= 32, as a
+    tall-and-skinny QR has) are always substituted, larger ones always solved.
+    """
+    diagonal = _diag(ns, a)
+    if array_api_compat.is_lazy_array(backend_array(diagonal)):
+        if a.shape[-1] > 32:
+            return _solve_right(ns, b, a)
+    elif not bool(ns.any(diagonal == 0)):
+        return _solve_right(ns, b, a)
+    # a^H is lower-triangular when a is upper: forward substitution (else backward)
+    ah, bh = _mH(ns, a), _mH(ns, b)
+    n = a.shape[-1]
+    order = range(n) if upper else reversed(range(n))
+    rows: dict[int, object] = {}
+    for i in order:
+        acc = bh[..., i, :]
+        done = sorted(rows)
+        if done:
+            known = ns.stack([rows[j] for j in done], axis=-2)
+            coefficients = ns.stack([ah[..., i, j] for j in done], axis=-1)
+            acc = acc - ns.squeeze(ns.expand_dims(coefficients, axis=-2) @ known, axis=-2)
+        rows[i] = acc / ah[..., i, i:i + 1]
+    return _mH(ns, ns.stack([rows[i] for i in range(n)], axis=-2))
 
 
 def _inv_E(ns, values):
@@ -600,12 +645,12 @@ def _qr_vjp(ns, ct, x, out, mode):
         g = g + _mH(ns, g)
         g = g - 0.5 * _diag_embed(ns, _diag(ns, g))
         g = q @ g + g_q
-        return _solve_right(ns, g, _mH(ns, r))
+        return _solve_right_triangular(ns, g, _mH(ns, r), upper=False)
     # m < n: gA = [Q trilImInvAdjSkew(-(gR R^H - Q^H gQ)) R_1^{-H}, 0] + Q gR
     y = -g
     y = ns.tril(y - _mH(ns, y))
     y = y - 0.5 * _diag_embed(ns, _diag(ns, y))
-    g = _solve_right(ns, q @ y, _mH(ns, r[..., :, :m]))
+    g = _solve_right_triangular(ns, q @ y, _mH(ns, r[..., :, :m]), upper=False)
     g = _zero_pad(ns, g, -1, n)  # pad with zero columns
     return g + q @ g_r
 
@@ -617,14 +662,14 @@ def _qr_jvp(ns, t, x, out, mode):
     m, n = t.shape[-2], t.shape[-1]
     if m >= n:
         # dR = syminv(sym(Q^H dA R^{-1})) R, dQ = dA R^{-1} - Q syminv(...)
-        da_rinv = _solve_right(ns, t, r)
+        da_rinv = _solve_right_triangular(ns, t, r, upper=True)
         y = _mH(ns, q) @ da_rinv
         y = y + _mH(ns, y)
         y = ns.triu(y) - 0.5 * _diag_embed(ns, _diag(ns, y))
         return da_rinv - q @ y, y @ r
     # m < n: dQ = Q triliminv(trilim(Q^H dA_1 R_1^{-1})), dR = Q^H dA - (Q^H dQ) R
     qh_da = _mH(ns, q) @ t
-    y = _solve_right(ns, qh_da[..., :, :m], r[..., :, :m])
+    y = _solve_right_triangular(ns, qh_da[..., :, :m], r[..., :, :m], upper=True)
     y = ns.tril(y, k=-1) + _diag_embed(ns, _imag_i(ns, _diag(ns, y)))
     y = y - _mH(ns, y)
     y = y - 0.5 * _diag_embed(ns, _diag(ns, y))
@@ -707,6 +752,12 @@ def _matrix_norm_direction(ns, x, out_k, ord):
 def _matrix_norm_vjp(ns, ct, x, out, keepdims, ord):
     out_k = out if keepdims else ns.expand_dims(ns.expand_dims(out, axis=-1), axis=-1)
     ct_k = ct if keepdims else ns.expand_dims(ns.expand_dims(ct, axis=-1), axis=-1)
+    if ord in ("nuc", 2, -2):
+        # the cotangent of the singular values goes into U diag(.) V^H, as in PyTorch's
+        # svd_backward (so that a NaN or infinite cotangent spreads as there)
+        u, s, vh = ns.linalg.svd(x, full_matrices=False)
+        w = ns.ones_like(s) if ord == "nuc" else _even_mask(ns, s, -1, ord == 2)
+        return (u * ns.expand_dims(w * ct_k[..., 0], axis=-2)) @ vh
     return ct_k * _matrix_norm_direction(ns, x, out_k, ord)
 
 
@@ -759,33 +810,24 @@ def _matrix_power_jvp(ns, t, x, out, n):
 # ---------------------------------------------------------------------------
 
 
-def _cross_jvp(ns, tangents, x1, x2, out, axis):
-    t1, t2 = tangents
-    cross = ns.linalg.cross
-    total = None
-    if t1 is not None:
-        total = cross(t1, x2, axis=axis)
-    if t2 is not None:
-        term = cross(x1, t2, axis=axis)
-        total = term if total is None else total + term
-    return total
-
-
 def _diagonal_vjp(ns, ct, x, out, offset):
     # scatter ct back onto the offset diagonal: entry i sits on row i (k >= 0) or
     # column i (k < 0); zero-pad ct to that axis's length, spread it along the
     # other axis and keep the diagonal with the mask eye(n, m, k)
     rows, cols = x.shape[-2], x.shape[-1]
-    mask = _eye(ns, rows, cols, like=ct, k=offset)
+    mask = _eye_mask(ns, rows, cols, like=ct, k=offset)
     if offset >= 0:
-        return ns.expand_dims(_zero_pad(ns, ct, -1, rows), axis=-1) * mask
-    return ns.expand_dims(_zero_pad(ns, ct, -1, cols), axis=-2) * mask
+        spread = ns.expand_dims(_zero_pad(ns, ct, -1, rows), axis=-1)
+    else:
+        spread = ns.expand_dims(_zero_pad(ns, ct, -1, cols), axis=-2)
+    return ns.where(mask, spread, ns.zeros_like(spread))
 
 
 def _trace_vjp(ns, ct, x, out, offset, dtype):
     rows, cols = x.shape[-2], x.shape[-1]
-    return ns.expand_dims(ns.expand_dims(ct, axis=-1), axis=-1) * _eye(
-        ns, rows, cols, like=ct, k=offset)
+    spread = ns.expand_dims(ns.expand_dims(ct, axis=-1), axis=-1)
+    return ns.where(_eye_mask(ns, rows, cols, like=ct, k=offset), spread,
+                    ns.zeros_like(spread))
 
 
 # ---------------------------------------------------------------------------
@@ -793,57 +835,125 @@ def _trace_vjp(ns, ct, x, out, offset, dtype):
 # ---------------------------------------------------------------------------
 
 
-def _vector_norm_direction(ns, x, out_k, ord, axis):
-    """d vector_norm / d x for a cotangent of one: PyTorch's norm_backward."""
-    if ord == 2:
-        # x / ||x||, and 0 where the norm is 0 (PyTorch's convention)
-        safe = ns.where(out_k == 0, ns.ones_like(out_k), out_k)
-        return ns.where(out_k == 0, ns.zeros_like(x), x / safe)
+def _vector_norm_vjp(ns, ct, x, out, axis, keepdims, ord):
+    """PyTorch's ``norm_backward``, term by term (which entries are 0, which NaN).
+
+    ``ord = 0``: exact zeros; ``1``: ``sgn(x) ct``; ``2``: ``ct x / ||x||``, 0 where the
+    norm is 0; ``inf``/``-inf``: ``sgn(x) ct / count`` at the entries whose magnitude is
+    the norm (ties split evenly) or NaN; ``p < 1``: ``sgn(x) |x|^(p-1) ct ||x||^(1-p)``
+    with 0 at zero entries; ``p > 1``: ``x |x|^(p-2) ct / ||x||^(p-1)``, with the
+    cotangent 0 where the norm is 0.  ``sgn`` is PyTorch's (0 at NaN).
+    """
+    out_k = reduced(ns, out, x.shape, axis, keepdims)
+    ct_k = reduced(ns, ct, x.shape, axis, keepdims)
     if ord == 0:
         return ns.zeros_like(x)
     if ord == 1:
-        return ns.sign(x)
-    if ord in (math.inf, -math.inf):
-        # spread evenly among the entries whose magnitude is the extremum (amax's rule)
-        mask = ns.astype(ns.abs(x) == out_k, out_k.dtype)
-        return ns.sign(x) * mask / ns.sum(mask, axis=axis, keepdims=True)
-    # general p: sgn(x) |x|^(p-1) / ||x||^(p-1), 0 where the norm is 0 and at zero
-    # entries (|0|^(p-1) is infinite for p < 1; PyTorch gives 0 there too)
-    safe = ns.where(out_k == 0, ns.ones_like(out_k), out_k)
+        return sgn(ns, x) * ct_k
+    if ord == 2:
+        safe = ns.where(out_k == 0, ns.ones_like(out_k), out_k)
+        return ct_k * ns.where(out_k == 0, ns.zeros_like(x), x / safe)
     magnitude = ns.abs(x)
-    safe_magnitude = ns.where(magnitude == 0, ns.ones_like(magnitude), magnitude)
-    scaled = ns.sign(x) * safe_magnitude ** (ord - 1) / safe ** (ord - 1)
-    return ns.where((out_k == 0) | (magnitude == 0), ns.zeros_like(scaled), scaled)
-
-
-def _vector_norm_vjp(ns, ct, x, out, axis, keepdims, ord):
-    out_k = reduced(ns, out, x.shape, axis, keepdims)
-    ct_k = reduced(ns, ct, x.shape, axis, keepdims)
-    return ct_k * _vector_norm_direction(ns, x, out_k, ord, axis)
+    if ord in (math.inf, -math.inf):
+        # amax's rule over |x|, NaN entries counted as extrema
+        mask = ns.astype((magnitude == out_k) | ns.isnan(magnitude), out_k.dtype)
+        count = ns.sum(mask, axis=axis, keepdims=True)
+        return sgn(ns, x) * ((ct_k / count) * mask)
+    if ord < 1:
+        powered = magnitude ** (ord - 1)
+        scaled = sgn(ns, x) * ns.where(x == 0, ns.zeros_like(powered), powered)
+        return scaled * ct_k * out_k ** (1 - ord)
+    scaled = sgn(ns, x) * magnitude ** (ord - 1) if ord < 2 else x * magnitude ** (ord - 2)
+    scale = ct_k / out_k ** (ord - 1)
+    return scaled * ns.where(out_k == 0, ns.zeros_like(scale), scale)
 
 
 def _vector_norm_jvp(ns, t, x, out, axis, keepdims, ord):
+    """PyTorch's ``norm_jvp`` (the same cases as :func:`_vector_norm_vjp`)."""
     out_k = reduced(ns, out, x.shape, axis, keepdims)
-    direction = _vector_norm_direction(ns, x, out_k, ord, axis)
-    return ns.sum(ns.real(conj(ns, direction) * t) if ns._is_complex_dtype(t.dtype)
-                  else direction * t, axis=axis, keepdims=keepdims)
+
+    def real_sum(a):
+        a = ns.real(a) if ns._is_complex_dtype(a.dtype) else a
+        return ns.sum(a, axis=axis, keepdims=keepdims)
+
+    if ord == 0:
+        return ns.zeros_like(out)
+    if ord == 1:
+        return real_sum(sgn(ns, x) * conj(ns, t))
+    if ord == 2:
+        safe = ns.where(out == 0, ns.ones_like(out), out)
+        return ns.where(out == 0, ns.zeros_like(out), real_sum(x * conj(ns, t)) / safe)
+    magnitude = ns.abs(x)
+    if ord in (math.inf, -math.inf):
+        mask = (magnitude == out_k) | (ns.isnan(x) & ns.isnan(out_k))
+        mask = ns.astype(mask, out_k.dtype)
+        count = ns.sum(mask, axis=axis, keepdims=True)
+        return real_sum(sgn(ns, x) * conj(ns, t) * mask / count)
+    if ord < 1:
+        powered = magnitude ** (ord - 1)
+        powered = ns.where(x == 0, ns.zeros_like(powered), powered)
+        return real_sum(powered * sgn(ns, x) * conj(ns, t)) * out ** (1 - ord)
+    if ord < 2:
+        total = real_sum(magnitude ** (ord - 1) * sgn(ns, x) * conj(ns, t))
+    else:
+        total = real_sum(magnitude ** (ord - 2) * x * conj(ns, t))
+    safe = ns.where(out == 0, ns.ones_like(out), out)
+    return ns.where(out == 0, ns.zeros_like(out), total / safe ** (ord - 1))
 
 
 def _rank_forward(xp, x, rtol, /):
     return xp.linalg.matrix_rank(x, rtol=rtol)
 
 
+# -- batching rules (how the op runs on a stack of rows; see _batching.py) -----------------
+
+def _batch_solve(ctx, primals, params):
+    """``linalg.solve(x1, x2)``: a vector ``x2`` of a batched call becomes one column."""
+    ns = ctx.ns
+    a, b = primals
+    fa, fb = ctx.batched
+    sa = tuple(a.shape[1:]) if fa else tuple(a.shape)
+    sb = tuple(b.shape[1:]) if fb else tuple(b.shape)
+    vector = len(sb) == 1
+    if vector:
+        b = ns.reshape(b, ((ctx.size,) if fb else ()) + sb + (1,))
+        sb = sb + (1,)
+    if fb and not fa and len(sa) == 2 and vector:
+        # rows of right-hand sides, one matrix: solve them all as columns at once
+        cols = ns.matrix_transpose(ns.reshape(b, (ctx.size, sb[0])))
+        out = ctx.call([a, cols], params)
+        return ctx.wrap(ns.matrix_transpose(out))
+    rank = max(len(sa), len(sb))
+    # both operands as stacks with the batch axis first, their stacks aligned
+    a = ctx.pad(a, rank) if fa else ns.broadcast_to(a, (ctx.size,) + (1,) * (rank - len(sa)) + sa)
+    b = ctx.pad(b, rank) if fb else ns.broadcast_to(b, (ctx.size,) + (1,) * (rank - len(sb)) + sb)
+    out = ctx.call([a, b], params)
+    if vector:
+        shape = tuple(out.shape)
+        out = ns.reshape(out, shape[:-1])
+    return ctx.wrap(out)
+
+
+def _batch_outer(ctx, primals, params):
+    """``linalg.outer`` of vectors: a broadcast product."""
+    ns = ctx.ns
+    a, b = primals
+    a = ns.expand_dims(a, axis=-1)
+    if ctx.batched[1]:
+        b = ns.expand_dims(b, axis=1)
+    return ctx.wrap(a * b)
+
+
 LINALG_OPS: tuple[Op, ...] = (
     Op("linalg.cholesky", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, upper=False",
        vjp={"x": _cholesky_vjp}, jvp={"x": _cholesky_jvp}, reads=("out",)),
-    Op("linalg.cross", "numeric", batch=_batching.broadcast_axis,
-       signature="x1, x2, /, *, axis=-1", arrays=("x1", "x2"),
-       vjp={"x1": lambda ns, ct, x1, x2, out, axis:
-            ns.linalg.cross(conj(ns, x2), ct, axis=axis),
-            "x2": lambda ns, ct, x1, x2, out, axis:
-            ns.linalg.cross(ct, conj(ns, x1), axis=axis)},
-       jvp=_cross_jvp),
+    bilinear("linalg.cross", "numeric", batch=_batching.broadcast_axis,
+             signature="x1, x2, /, *, axis=-1",
+             vjp={"x1": lambda ns, ct, x1, x2, out, axis:
+                  ns.linalg.cross(conj(ns, x2), ct, axis=axis),
+                  "x2": lambda ns, ct, x1, x2, out, axis:
+                  ns.linalg.cross(ct, conj(ns, x1), axis=axis)}),
     Op("linalg.det", "floating-point", batch=_batching.elementwise,
        vjp={"x": _det_vjp}, jvp={"x": _det_jvp}),
     linear("linalg.diagonal", "any", batch=_batching.elementwise,
@@ -870,12 +980,9 @@ LINALG_OPS: tuple[Op, ...] = (
     nondifferentiable("linalg.matrix_rank", "floating-point", batch=_batching.elementwise,
                       signature="x, /, *, rtol=None", arrays=("x", "rtol"),
                       forward=_rank_forward),
-    Op("linalg.outer", "numeric", batch=_batching.outer, reads={"x1": ("x2",), "x2": ("x1",)},
-       signature="x1, x2, /", arrays=("x1", "x2"),
-       vjp={"x1": lambda ns, ct, x1, x2, out: ct @ conj(ns, x2),
-            "x2": lambda ns, ct, x1, x2, out: conj(ns, x1) @ ct},
-       jvp={"x1": lambda ns, t, x1, x2, out: ns.linalg.outer(t, x2),
-            "x2": lambda ns, t, x1, x2, out: ns.linalg.outer(x1, t)}),
+    bilinear("linalg.outer", "numeric", batch=_batch_outer,
+             vjp={"x1": lambda ns, ct, x1, x2, out: ct @ conj(ns, x2),
+                  "x2": lambda ns, ct, x1, x2, out: conj(ns, x1) @ ct}),
     Op("linalg.pinv", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, rtol=None",
        arrays=("x", "rtol"), forward=_pinv_forward,
@@ -886,7 +993,7 @@ LINALG_OPS: tuple[Op, ...] = (
     Op("linalg.slogdet", "floating-point", batch=_batching.elementwise,
        adapt=named(SlogdetResult), vjp={"x": _slogdet_vjp},
        jvp={"x": _slogdet_jvp}, reads=("x", "out")),
-    Op("linalg.solve", "floating-point", batch=_batching.solve,
+    Op("linalg.solve", "floating-point", batch=_batch_solve,
        signature="x1, x2, /", arrays=("x1", "x2"), adapt=singular_message("linalg.solve"),
        vjp=_solve_vjp, jvp=_solve_jvp, reads=("x1", "x2", "out")),
     Op("linalg.svd", "floating-point", batch=_batching.elementwise,

@@ -92,6 +92,35 @@ def _mT_sample(draw) -> Sample:
     return Sample((values(draw, draw(st.sampled_from([(2, 3), (4, 2, 3), (3, 0)]))),))
 
 
+_SPECIAL = np.asarray([0.5, np.nan, np.inf, -1.0, -0.0, -np.inf])
+
+
+def _getitem_edges():
+    """Repeated integer indices and a boolean mask over special values, NaN and infinite
+    cotangents (the scatter-add of the backward keeps each in its own entry)."""
+    return [Sample((_SPECIAL, np.asarray([1, 1, 2, -1, 0, 2, 2], dtype=np.int64)),
+                   label="repeated indices", cotangents=("mixed",)),
+            Sample((_SPECIAL, np.asarray([True, True, False, True, True, True])),
+                   label="boolean mask", cotangents=("mixed",))]
+
+
+def _setitem_edges():
+    """Written at repeated indices (the same value at each repeat, so that the result
+    does not depend on which write wins), special values on both sides."""
+    value = np.asarray([np.inf, 2.0, 2.0, np.nan])
+    return [Sample((_SPECIAL, value), {"key": np.asarray([0, 3, 3, -1], dtype=np.int64)},
+                   label="repeated indices", cotangents=("mixed",)),
+            Sample((_SPECIAL, np.asarray(np.nan)), {"key": _SPECIAL > 0},
+                   label="boolean mask, NaN written", cotangents=("mixed",))]
+
+
+def _matmul_edges():
+    """Zeros, infinities and NaN in products (0 * inf is NaN on both sides)."""
+    a = np.asarray([[0.0, 1.0, np.inf], [2.0, -0.0, 1.0], [np.nan, 1.0, 0.5]])
+    b = np.asarray([[1.0, 0.0], [np.inf, 2.0], [0.0, -1.0]])
+    return [Sample((a, b), label="special values", cotangents=("mixed",))]
+
+
 OPINFOS: tuple[OpInfo, ...] = (
     OpInfo("__add__", family="binary", dtypes=("float64", "float32", "complex128")),
     OpInfo("__sub__", family="binary"),
@@ -99,13 +128,14 @@ OPINFOS: tuple[OpInfo, ...] = (
     OpInfo("__rmul__", family="binary"),
     OpInfo("__truediv__", family="binary", domain=_NONZERO),
     OpInfo("__pow__", family="binary", domain=(_POSITIVE, (-2.0, 2.0))),
-    OpInfo("__matmul__", family="custom", sample=_matmul_sample),
+    OpInfo("__matmul__", family="custom", sample=_matmul_sample, edges=_matmul_edges),
     OpInfo("__neg__"),
     # abs is not differentiable at 0 (PyTorch: derivative 0 there); 0 is drawn on purpose
     OpInfo("__abs__", special=(0.0,), smooth=False),
     OpInfo("__iadd__", family="custom", sample=_iadd_sample, call=_iadd),
-    OpInfo("__getitem__", family="custom", sample=_getitem_sample),
+    OpInfo("__getitem__", family="custom", sample=_getitem_sample, edges=_getitem_edges),
     OpInfo("__setitem__", family="custom", sample=_setitem_sample, call=_setitem,
+           edges=_setitem_edges,
            xfail={"batched:dask": "Dask refuses a boolean mask after the batch axis, and "
                                   "the rows it gives one by one have unknown sizes (nan) "
                                   "that dask.array.stack refuses: no batched cotangents "

@@ -11,6 +11,7 @@ across the kink.  Complex samples add a random imaginary part in (-1, 1).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from hypothesis import strategies as st
 
@@ -48,6 +49,18 @@ def _clip_sample(draw) -> Sample:
     if kind == "min":
         return Sample((x,), {"min": -0.5})
     return Sample((x,), {"max": 0.5})
+
+
+def _clip_edges():
+    """Special values against array bounds (including bounds in the wrong order and
+    ties with a bound) and against scalar bounds."""
+    special = np.asarray([0.0, -0.0, 1.0, -1.5, np.inf, -np.inf, np.nan, -0.5, 0.5])
+    x = np.repeat(special, 4)
+    low = np.tile([-0.5, 0.5, -np.inf, np.nan], special.size)
+    high = np.tile([0.5, -0.5, np.inf, 1.0], special.size)
+    return [Sample((x, low, high), label="array bounds", cotangents=("mixed",)),
+            Sample((special,), {"min": -0.5, "max": 0.5}, label="scalar bounds",
+                   cotangents=("mixed",))]
 
 
 OPINFOS: tuple[OpInfo, ...] = (
@@ -105,7 +118,8 @@ OPINFOS: tuple[OpInfo, ...] = (
     # ties split evenly (half to each), as PyTorch: ties are sampled on purpose
     _binary("maximum", dtypes=_REAL, ties=True, smooth=False),
     _binary("minimum", dtypes=_REAL, ties=True, smooth=False),
-    OpInfo("clip", "custom", sample=_clip_sample, dtypes=_REAL, smooth=False),
+    OpInfo("clip", "custom", sample=_clip_sample, dtypes=_REAL, smooth=False,
+           edges=_clip_edges),
     _binary("copysign", dtypes=_REAL),
     # --- complex parts --------------------------------------------------------------------
     _unary("real"),
@@ -132,14 +146,7 @@ OPINFOS: tuple[OpInfo, ...] = (
     _nondifferentiable("bitwise_invert", dtypes=("int64", "bool")),
     _nondifferentiable("bitwise_left_shift", "binary", dtypes=("int64",), domain=(0.0, 5.0)),
     _nondifferentiable("bitwise_right_shift", "binary", dtypes=("int64",), domain=(0.0, 5.0)),
-    # float result but no derivative in PyTorch (nextafter: not_implemented); recorded,
-    # and a backward through it raises "VJP of 'nextafter' ... is not defined"
-    OpInfo("nextafter", "binary", dtypes=_REAL, smooth=False, second_order=False,
-           xfail={"vjp": "PyTorch defines no derivative of nextafter, and ours raises on "
-                         "purpose: \"VJP of 'nextafter' with respect to its argument 'x1' "
-                         "is not defined\"",
-                  "jvp": "the JVP check starts from both VJPs (for the identity "
-                         "<ct, J t> = <J^T ct, t>), and ours raises on purpose, as PyTorch "
-                         "defines no derivative of nextafter: \"VJP of 'nextafter' with "
-                         "respect to its argument 'x1' is not defined\""}),
+    # PyTorch 2.13's NextafterBackward: the cotangent for x1, zeros for x2; a step
+    # of one ulp, so no finite differences
+    OpInfo("nextafter", "binary", dtypes=_REAL, smooth=False),
 )

@@ -51,7 +51,29 @@ def _take_along_axis(draw):
     return Sample((values(draw, tuple(x_shape)), indices), kwargs)
 
 
+_SPECIAL = np.asarray([0.5, np.nan, np.inf, -1.0, -0.0, -np.inf])
+
+
+def _take_edges():
+    """Repeated (and negative) indices into special values, NaN and infinite cotangents:
+    repeats add up, and each NaN or infinity stays in the entry it is added to."""
+    matrix = np.stack([_SPECIAL, _SPECIAL[::-1]])
+    repeats = np.asarray([1, 1, -5, 2, 2, 2, 0, 5, 1], dtype=np.int64)
+    return [Sample((_SPECIAL, repeats), {"axis": 0}, label="repeated indices",
+                   cotangents=("mixed",)),
+            Sample((matrix, np.asarray([2, 2, 0, -1, 2], dtype=np.int64)), {"axis": 1},
+                   label="repeated indices, axis=1", cotangents=("mixed",))]
+
+
+def _take_along_axis_edges():
+    matrix = np.stack([_SPECIAL, _SPECIAL[::-1]])
+    indices = np.asarray([[1, 1, 1, 0], [5, -1, 2, 2]], dtype=np.int64)
+    return [Sample((matrix, indices), {"axis": 1}, label="repeated indices",
+                   cotangents=("mixed",))]
+
+
 OPINFOS: tuple[OpInfo, ...] = (
-    OpInfo("take", family="custom", sample=_take),
-    OpInfo("take_along_axis", family="custom", sample=_take_along_axis),
+    OpInfo("take", family="custom", sample=_take, edges=_take_edges),
+    OpInfo("take_along_axis", family="custom", sample=_take_along_axis,
+           edges=_take_along_axis_edges),
 )

@@ -22,7 +22,7 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
-from ._core import OpInfo, Sample, shape_strategy, values  # noqa: F401
+from ._core import OpInfo, Sample, edge_rows, shape_strategy, values  # noqa: F401
 
 # decompositions in float32 lose a few digits to conditioning (eigen/singular gaps)
 _LOOSE = {"float64": 1e-8, "float32": 2e-3, "complex128": 1e-8, "complex64": 2e-3}
@@ -156,6 +156,92 @@ def _vector_norm_sample(draw):
     return Sample((x,), kwargs)
 
 
+# --- special values: singular and rank-deficient matrices, repeated eigenvalues
+
+
+_SINGULAR_3 = np.stack([np.arange(1.0, 10.0).reshape(3, 3),   # rank 2
+                        np.ones((3, 3)),                       # rank 1 (<= n - 2)
+                        np.zeros((3, 3))])
+_SINGULAR_2 = np.stack([np.asarray([[1.0, 2.0], [2.0, 4.0]]), np.zeros((2, 2)),
+                        np.asarray([[0.0, 1.0], [0.0, 0.0]])])
+
+
+def _singular_edges():
+    """Exactly singular square matrices: rank n - 1, rank <= n - 2, the 1 x 1 zero."""
+    return [Sample((np.zeros((1, 1)),), label="1x1 zero"),
+            Sample((_SINGULAR_2,), label="singular 2x2", cotangents=("mixed",)),
+            Sample((_SINGULAR_3,), label="singular 3x3")]
+
+
+def _solve_edges():
+    return [Sample((_SINGULAR_2, np.ones((3, 2, 1))), label="singular 2x2")]
+
+
+def _repeated_eigenvalue_edges():
+    """Diagonal (so that every backend returns the same eigenvectors) with a repeated
+    eigenvalue, and the identity."""
+    return [Sample((np.diag([1.0, 1.0, 3.0]),), label="repeated eigenvalue"),
+            Sample((np.eye(2),), label="identity")]
+
+
+def _eig_edges():
+    return _repeated_eigenvalue_edges() + [
+        Sample((np.asarray([[1.0, 1.0], [0.0, 1.0]]),), label="defective (Jordan block)")]
+
+
+def _rank_deficient_edges():
+    """Rank-deficient and zero matrices, repeated singular values (the identity)."""
+    return [Sample((np.asarray([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]]),), label="rank 1"),
+            Sample((np.zeros((2, 3)),), label="zero"),
+            Sample((np.eye(2),), label="identity")]
+
+
+def _svd_edges():
+    return [Sample(s.args, {"full_matrices": False}, label=s.label)
+            for s in _rank_deficient_edges()]
+
+
+def _qr_edges():
+    return [Sample((np.asarray([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]]),), {"mode": "reduced"},
+                   label="rank 1"),
+            Sample((np.asarray([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]]),), {"mode": "reduced"},
+                   label="zero column")]
+
+
+def _vector_norm_edges():
+    """Rows of zeros, ties, infinities and NaN (``_core.EDGE_ROWS``) for every order."""
+    return [Sample((edge_rows(),), {"axis": -1, "ord": order}, label=f"rows, ord={order}",
+                   cotangents=("copies",))
+            for order in (2, 1, math.inf, -math.inf, 0.5, 3, 0)]
+
+
+def _matrix_norm_edges():
+    """The zero matrix, a rank-deficient one, ties of column and row sums, the identity."""
+    x = np.stack([np.zeros((2, 2)), np.asarray([[1.0, 2.0], [2.0, 4.0]]),
+                  np.asarray([[1.0, -1.0], [1.0, 1.0]]), np.eye(2)])
+    return [Sample((x,), {"ord": order}, label=f"ord={order}", cotangents=("mixed",))
+            for order in ("fro", "nuc", 2, -2, 1, math.inf)]
+
+
+def _diagonal_edges():
+    """A NaN and an infinite cotangent on the diagonal: the rest of the gradient is an
+    exact 0 (PyTorch writes the diagonal into zeros)."""
+    x = np.arange(12.0).reshape(3, 4)
+    return [Sample((x,), {"offset": offset}, label=f"offset={offset}", cotangents=("mixed",))
+            for offset in (0, 1, -1)]
+
+
+def _trace_edges():
+    x = np.arange(24.0).reshape(4, 2, 3)
+    return [Sample((x,), {"offset": offset}, label=f"offset={offset}", cotangents=("mixed",))
+            for offset in (0, 1)]
+
+
+def _matrix_rank_edges():
+    return [Sample((_SINGULAR_3,), label="singular 3x3"),
+            Sample((np.asarray([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]]),), label="rank 1")]
+
+
 # --- calls with gauge-invariant outputs
 
 
@@ -197,35 +283,41 @@ OPINFOS: tuple[OpInfo, ...] = (
            sample=lambda draw: Sample((_square(draw, shift=0.0),),
                                       draw(st.sampled_from([{}, {"upper": True}])))),
     OpInfo("linalg.cross", family="custom", sample=_cross_sample, dtypes=_FLOATS),
-    OpInfo("linalg.det", family="custom", sample=_square_sample, dtypes=_FLOATS, rtol=_LOOSE),
-    OpInfo("linalg.diagonal", family="custom", sample=_diagonal_sample, dtypes=_FLOATS),
+    OpInfo("linalg.det", family="custom", sample=_square_sample, dtypes=_FLOATS, rtol=_LOOSE,
+           edges=_singular_edges),
+    OpInfo("linalg.diagonal", family="custom", sample=_diagonal_sample, dtypes=_FLOATS,
+           edges=_diagonal_edges),
     OpInfo("linalg.eig", family="custom", call=_eig, sample=_square_sample,
-           dtypes=("float64", "complex128"), rtol=_LOOSE),
+           dtypes=("float64", "complex128"), rtol=_LOOSE, edges=_eig_edges),
     OpInfo("linalg.eigh", family="custom", call=_eigh, sample=_square_sample, dtypes=_FLOATS,
-           rtol=_LOOSE),
+           rtol=_LOOSE, edges=_repeated_eigenvalue_edges),
     OpInfo("linalg.eigvals", family="custom", sample=_square_sample,
-           dtypes=("float64", "complex128"), rtol=_LOOSE),
+           dtypes=("float64", "complex128"), rtol=_LOOSE, edges=_eig_edges),
     OpInfo("linalg.eigvalsh", family="custom", call=_eigvalsh, sample=_square_sample,
-           dtypes=_FLOATS, rtol=_LOOSE),
-    OpInfo("linalg.inv", family="custom", sample=_square_sample, dtypes=_FLOATS, rtol=_LOOSE),
+           dtypes=_FLOATS, rtol=_LOOSE, edges=_repeated_eigenvalue_edges),
+    OpInfo("linalg.inv", family="custom", sample=_square_sample, dtypes=_FLOATS, rtol=_LOOSE,
+           edges=_singular_edges),
     OpInfo("linalg.matrix_norm", family="custom", sample=_matrix_norm_sample, dtypes=_FLOATS,
-           rtol=_LOOSE),
+           rtol=_LOOSE, edges=_matrix_norm_edges),
     OpInfo("linalg.matrix_power", family="custom", sample=_matrix_power_sample,
            dtypes=_FLOATS, rtol=_LOOSE),
     OpInfo("linalg.matrix_rank", family="custom", sample=_matrix_rank_sample,
-           differentiable=False, dtypes=("float64",)),
+           differentiable=False, dtypes=("float64",), edges=_matrix_rank_edges),
     OpInfo("linalg.outer", family="custom", sample=_outer_sample, dtypes=_FLOATS),
-    OpInfo("linalg.pinv", family="custom", sample=_pinv_sample, dtypes=_FLOATS, rtol=_LOOSE),
+    OpInfo("linalg.pinv", family="custom", sample=_pinv_sample, dtypes=_FLOATS, rtol=_LOOSE,
+           edges=_rank_deficient_edges),
     OpInfo("linalg.qr", family="custom", call=_qr, sample=_qr_sample, dtypes=_FLOATS,
-           rtol=_LOOSE),
+           rtol=_LOOSE, edges=_qr_edges),
     OpInfo("linalg.slogdet", family="custom", sample=_square_sample, dtypes=_FLOATS,
-           rtol=_LOOSE),
-    OpInfo("linalg.solve", family="custom", sample=_solve_sample, dtypes=_FLOATS, rtol=_LOOSE),
+           rtol=_LOOSE, edges=_singular_edges),
+    OpInfo("linalg.solve", family="custom", sample=_solve_sample, dtypes=_FLOATS, rtol=_LOOSE,
+           edges=_solve_edges),
     OpInfo("linalg.svd", family="custom", call=_svd, sample=_svd_sample, dtypes=_FLOATS,
-           rtol=_LOOSE),
+           rtol=_LOOSE, edges=_svd_edges),
     OpInfo("linalg.svdvals", family="custom", sample=_matrix_sample, dtypes=_FLOATS,
-           rtol=_LOOSE),
-    OpInfo("linalg.trace", family="custom", sample=_diagonal_sample, dtypes=_FLOATS),
+           rtol=_LOOSE, edges=_rank_deficient_edges),
+    OpInfo("linalg.trace", family="custom", sample=_diagonal_sample, dtypes=_FLOATS,
+           edges=_trace_edges),
     OpInfo("linalg.vector_norm", family="custom", sample=_vector_norm_sample,
-           dtypes=_FLOATS, rtol=_LOOSE),
+           dtypes=_FLOATS, rtol=_LOOSE, edges=_vector_norm_edges),
 )

@@ -10,6 +10,7 @@ negative ``axis`` of ``vecdot``; complex dtypes check the conjugates
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import strategies as st
 
 from ._core import OpInfo, Sample, shape_strategy, values  # noqa: F401
@@ -56,9 +57,23 @@ def _vecdot(draw):
     return Sample((values(draw, s1), values(draw, s2)), kwargs)
 
 
+_A = np.asarray([[0.0, 1.0, np.inf], [2.0, -0.0, 1.0], [np.nan, 1.0, 0.5]])
+_B = np.asarray([[1.0, 0.0], [np.inf, 2.0], [0.0, -1.0]])
+
+
+def _matmul_edges():
+    """Zeros, infinities and NaN in products (0 * inf is NaN on both sides)."""
+    return [Sample((_A, _B), label="special values", cotangents=("mixed",))]
+
+
+def _vecdot_edges():
+    return [Sample((_A, _A[::-1]), {"axis": -1}, label="special values",
+                   cotangents=("mixed",))]
+
+
 OPINFOS: tuple[OpInfo, ...] = (
-    OpInfo("matmul", family="custom", sample=_matmul, dtypes=_DTYPES),
+    OpInfo("matmul", family="custom", sample=_matmul, dtypes=_DTYPES, edges=_matmul_edges),
     OpInfo("matrix_transpose", family="custom", sample=_matrix_transpose, dtypes=_DTYPES),
     OpInfo("tensordot", family="custom", sample=_tensordot, dtypes=_DTYPES),
-    OpInfo("vecdot", family="custom", sample=_vecdot, dtypes=_DTYPES),
+    OpInfo("vecdot", family="custom", sample=_vecdot, dtypes=_DTYPES, edges=_vecdot_edges),
 )

@@ -114,6 +114,15 @@ def _repeat(draw):
     return Sample((values(draw, shape), repeats), {} if axis is None else {"axis": axis})
 
 
+def _repeat_edges():
+    """Array ``repeats`` (its backward adds each run of copies: a scatter-add) with NaN
+    and infinite cotangents, and special values repeated."""
+    x = np.asarray([0.5, np.nan, np.inf, -1.0, -0.0])
+    repeats = np.asarray([2, 0, 1, 3, 2], dtype=np.int64)
+    return [Sample((x, repeats), label="array repeats", cotangents=("mixed",)),
+            Sample((x, 2), label="integer repeats", cotangents=("mixed",))]
+
+
 def _reshape(draw):
     shape, target = draw(st.sampled_from([((2, 3), (3, 2)), ((2, 3), (-1,)), ((6,), (1, 2, 3)),
                                           ((), (1, 1)), ((2, 3, 4), (4, -1)), ((0,), (2, 0)),
@@ -173,7 +182,7 @@ OPINFOS: tuple[OpInfo, ...] = (
     OpInfo("flip", family="custom", sample=_flip),
     OpInfo("moveaxis", family="custom", sample=_moveaxis),
     OpInfo("permute_dims", family="custom", sample=_permute_dims),
-    OpInfo("repeat", family="custom", sample=_repeat),
+    OpInfo("repeat", family="custom", sample=_repeat, edges=_repeat_edges),
     OpInfo("reshape", family="custom", sample=_reshape),
     OpInfo("roll", family="custom", sample=_roll),
     OpInfo("squeeze", family="custom", sample=_squeeze),

@@ -36,9 +36,22 @@ def _nonzero(draw) -> Sample:
 
 
 _REAL = ("float64", "float32")
+_SPECIAL = np.asarray([0.0, -0.0, 1.0, -1.5, np.inf, -np.inf, np.nan])
+
+
+def _where_edges():
+    """Special values in the branch not taken, NaN and infinite cotangents: the branch
+    not taken gets exact zeros."""
+    x1 = np.concatenate([_SPECIAL] * 2)
+    x2 = np.concatenate([_SPECIAL[::-1]] * 2)
+    condition = np.arange(x1.size) % 3 == 0
+    return [Sample((condition, x1, x2), label="special values in both branches",
+                   cotangents=("mixed",)),
+            Sample((condition, x1, np.inf), label="scalar infinity", cotangents=("mixed",))]
 
 OPINFOS: tuple[OpInfo, ...] = (
-    OpInfo("where", "custom", sample=_where, dtypes=("float64", "float32", "complex128")),
+    OpInfo("where", "custom", sample=_where, dtypes=("float64", "float32", "complex128"),
+           edges=_where_edges),
     OpInfo("argmax", "reduction", differentiable=False, dtypes=_REAL, allow_empty=False,
            kwargs=({},)),
     OpInfo("argmin", "reduction", differentiable=False, dtypes=_REAL, allow_empty=False),

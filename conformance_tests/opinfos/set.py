@@ -47,11 +47,20 @@ _NO_UNIQUE_ALL = (
     "either; ours refuses one, by design, rather than drop the gradient)")
 
 
+def _unique_edges():
+    """Repeats, signed zeros, infinities and NaN (values only: no derivative anywhere)."""
+    x = np.asarray([1.0, np.nan, 0.0, -0.0, np.inf, 1.0, -np.inf, np.inf, -1.5, 0.0])
+    return [Sample((x,), label="repeats and special values")]
+
+
 def _unique(name: str) -> OpInfo:
+    # unique_all: array-api-compat's torch namespace has none (NotImplementedError), so
+    # there is no reference for its special values; the others return the same arrays
     xfail = (dict.fromkeys(_NO_DERIVATIVE, _NO_UNIQUE_ALL) if name == "unique_all"
              else _NO_DERIVATIVE)
     return OpInfo(name, "custom", sample=_with_repeats, smooth=False, second_order=False,
-                  dtypes=("float64",), xfail=xfail)
+                  dtypes=("float64",), xfail=xfail,
+                  edges=list if name == "unique_all" else _unique_edges)
 
 
 OPINFOS: tuple[OpInfo, ...] = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from ._core import OpInfo, Sample, shape_strategy, values  # noqa: F401
+from ._core import OpInfo, Sample, edge_rows, shape_strategy, values  # noqa: F401
 
 
 def _sort(draw) -> Sample:
@@ -27,8 +27,16 @@ def _sort(draw) -> Sample:
     return Sample((x,), kwargs)
 
 
+def _sort_edges():
+    """Rows of ties, signed zeros, infinities and NaN, sorted both ways."""
+    return [Sample((edge_rows(),), {"axis": -1, "descending": descending},
+                   label=f"rows of special values{', descending' if descending else ''}",
+                   cotangents=("copies",))
+            for descending in (False, True)]
+
+
 OPINFOS: tuple[OpInfo, ...] = (
     # piecewise linear: a perturbation may reorder tied values, so no finite differences
-    OpInfo("sort", "custom", sample=_sort, smooth=False),
-    OpInfo("argsort", "custom", sample=_sort, differentiable=False),
+    OpInfo("sort", "custom", sample=_sort, smooth=False, edges=_sort_edges),
+    OpInfo("argsort", "custom", sample=_sort, differentiable=False, edges=_sort_edges),
 )

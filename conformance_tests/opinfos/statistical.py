@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from ._core import OpInfo, Sample, shape_strategy, values  # noqa: F401
+from ._core import OpInfo, Sample, edge_rows, shape_strategy, values  # noqa: F401
 
 _COMPLEX = ("float64", "float32", "complex128")
 _REAL = ("float64", "float32")
@@ -50,6 +50,22 @@ def _moment(draw) -> Sample:
     return Sample((x,), kwargs)
 
 
+def _cumulative_edges():
+    """Scans of rows of special values (``_core.EDGE_ROWS``), each cotangent kind."""
+    return [Sample((edge_rows(),), {"axis": -1}, label="rows of special values",
+                   cotangents=("copies",)),
+            Sample((edge_rows(),), {"axis": -1, "include_initial": True},
+                   label="rows of special values, include_initial", cotangents=("mixed",))]
+
+
+def _moment_edges():
+    """Moments of rows of special values (a constant row: ``std``'s kink at 0)."""
+    return [Sample((edge_rows(),), {"axis": -1}, label="rows of special values",
+                   cotangents=("copies",)),
+            Sample((edge_rows(),), {"axis": -1, "correction": 1.0, "keepdims": True},
+                   label="rows of special values, correction=1", cotangents=("mixed",))]
+
+
 OPINFOS: tuple[OpInfo, ...] = (
     OpInfo("sum", "reduction", dtypes=_COMPLEX),
     OpInfo("mean", "reduction", dtypes=_COMPLEX),
@@ -58,10 +74,12 @@ OPINFOS: tuple[OpInfo, ...] = (
     # zeros on purpose: the gradient of a product with one zero is the product of the
     # others, with two zeros it is 0 (first order) but the second derivative is not
     OpInfo("prod", "reduction", dtypes=_COMPLEX, special=(0.0,)),
-    OpInfo("cumulative_sum", "custom", sample=_cumulative(), dtypes=_COMPLEX),
-    OpInfo("cumulative_prod", "custom", sample=_cumulative((0.0,)), dtypes=_COMPLEX),
-    OpInfo("var", "custom", sample=_moment, dtypes=_REAL),
+    OpInfo("cumulative_sum", "custom", sample=_cumulative(), dtypes=_COMPLEX,
+           edges=_cumulative_edges),
+    OpInfo("cumulative_prod", "custom", sample=_cumulative((0.0,)), dtypes=_COMPLEX,
+           edges=_cumulative_edges),
+    OpInfo("var", "custom", sample=_moment, dtypes=_REAL, edges=_moment_edges),
     # std's second derivative divides by std**3: float32 loses a few more digits
-    OpInfo("std", "custom", sample=_moment, dtypes=_REAL,
+    OpInfo("std", "custom", sample=_moment, dtypes=_REAL, edges=_moment_edges,
            rtol={"float64": 1e-9, "float32": 1e-3}),
 )
