@@ -7,9 +7,9 @@ the four kinds of operation a model is made of, on an ``n x n`` float64 array
 
 * an elementwise chain: ``y = tanh(x) * exp(-x**2 / 2) + 0.1 * sin(3 x)``;
 * a reduction along an axis: ``s = sum(y * y, axis=1)``;
-* a ``take``: ``k`` entries of ``s`` (``--take sums``, the default), or ``k``
-  rows of ``y`` (``--take rows``: a gather from the 10^8-element array, whose
-  backward is a scatter-add into it);
+* a ``take``: ``k`` rows of ``y`` (``--take rows``, the default: a gather
+  from the 10^8-element array, whose backward is a scatter-add into it), or
+  ``k`` entries of ``s`` (``--take sums``);
 * a ``matmul``: ``h = y @ v``;
 
 and the loss is ``sum(take(...)) + sum(tanh(h))``.  Its gradient with
@@ -45,7 +45,7 @@ import time
 import numpy as np
 
 
-def loss(xp, x, v, idx, take: str = "sums"):
+def loss(xp, x, v, idx, take: str = "rows"):
     """The benchmark's scalar loss (see the module docstring)."""
     y = xp.tanh(x) * xp.exp(-0.5 * (x * x)) + 0.1 * xp.sin(3.0 * x)
     s = xp.sum(y * y, axis=1)
@@ -184,7 +184,7 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=10_000, help="x is n x n (default 10^4)")
     parser.add_argument("--p", type=int, default=8, help="columns of v")
     parser.add_argument("--k", type=int, default=64, help="entries taken")
-    parser.add_argument("--take", choices=("sums", "rows"), default="sums")
+    parser.add_argument("--take", choices=("rows", "sums"), default="rows")
     parser.add_argument("--chunk-rows", type=int, default=250)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory-limit", default="2GB")
