@@ -234,7 +234,6 @@ class Namespace(types.ModuleType):
 
     def _bind_tables(self) -> None:
         xp = self._xp
-        extensions: dict[str, types.ModuleType] = {}
         for op in ops.ALL_OPS:
             prefix, _, short = op.name.rpartition(".")
             source = xp
@@ -258,24 +257,7 @@ class Namespace(types.ModuleType):
                 function = make_function(op, forward, self, (_call, _call1, _call2))
                 self._records[op.name] = (op, forward)
             self._functions[op.name] = function
-            if short.startswith("_"):
-                # private records (_scatter_add, _to_device) are reached through
-                # _function(); as attributes they would shadow Namespace methods
-                continue
-            if prefix:
-                module = extensions.get(prefix)
-                if module is None:
-                    module = extensions[prefix] = types.ModuleType(
-                        f"{self.__name__}.{prefix}", f"The {prefix} extension, differentiable.")
-                    setattr(self, prefix, module)
-                setattr(module, short, function)
-            else:
-                setattr(self, short, function)
-        linalg = extensions.get("linalg")
-        if linalg is not None:
-            for name in ops.linalg.MAIN_NAMESPACE_ALIASES:
-                if name in self._functions and hasattr(xp.linalg, name):
-                    setattr(linalg, name, self._functions[name])
+        _place_functions(self, "differentiable")
 
     def _function(self, name: str):
         """The bound function of an op record name (``"sum"``, ``"linalg.solve"``)."""
@@ -431,6 +413,35 @@ class Namespace(types.ModuleType):
         return self._functions["_to_device"](array, device, stream=stream)
 
 
+def _place_functions(namespace, kind: str) -> None:
+    """Set ``namespace._functions`` as its attributes, the extensions' as submodules.
+
+    Private records (``_scatter_add``, ``_to_device``) are reached through
+    ``_function()`` only: as attributes they would shadow the namespace's
+    methods.  The ``linalg`` extension repeats the main namespace's functions
+    that the standard lists there too, where the backend has them.
+    """
+    extensions: dict[str, types.ModuleType] = {}
+    for name, function in namespace._functions.items():
+        prefix, _, short = name.rpartition(".")
+        if short.startswith("_"):
+            continue
+        if prefix:
+            module = extensions.get(prefix)
+            if module is None:
+                module = extensions[prefix] = types.ModuleType(
+                    f"{namespace.__name__}.{prefix}", f"The {prefix} extension, {kind}.")
+                setattr(namespace, prefix, module)
+            setattr(module, short, function)
+        else:
+            setattr(namespace, short, function)
+    linalg = extensions.get("linalg")
+    if linalg is not None:
+        for name in ops.linalg.MAIN_NAMESPACE_ALIASES:
+            if name in namespace._functions and hasattr(namespace._xp.linalg, name):
+                setattr(linalg, name, namespace._functions[name])
+
+
 class RawNamespace(types.ModuleType):
     """The namespace's functions on the backend's own arrays, without recording.
 
@@ -455,7 +466,6 @@ class RawNamespace(types.ModuleType):
         for name in _DTYPE_NAMES + _CONSTANTS:
             if hasattr(ns, name):
                 setattr(self, name, getattr(ns, name))
-        extensions: dict[str, types.ModuleType] = {}
         for name, bound in ns._functions.items():
             record = ns._records.get(name)
             prefix, _, short = name.rpartition(".")
@@ -466,21 +476,7 @@ class RawNamespace(types.ModuleType):
             else:
                 function = make_raw_function(*record, bound.__module__)
             self._functions[name] = function
-            if short.startswith("_"):
-                continue
-            if prefix:
-                module = extensions.get(prefix)
-                if module is None:
-                    module = extensions[prefix] = types.ModuleType(f"{self.__name__}.{prefix}")
-                    setattr(self, prefix, module)
-                setattr(module, short, function)
-            else:
-                setattr(self, short, function)
-        linalg = extensions.get("linalg")
-        if linalg is not None:
-            for name in ops.linalg.MAIN_NAMESPACE_ALIASES:
-                if name in self._functions and hasattr(xp.linalg, name):
-                    setattr(linalg, name, self._functions[name])
+        _place_functions(self, "on backend arrays")
 
     def __getattr__(self, name):
         if name.startswith("_"):

@@ -195,7 +195,7 @@ class Node:
     out_meta = None
     view_version = None
 
-    def __init__(self, op, ns, primals, params, edges, out, n_out, saved):
+    def __init__(self, op, ns, primals, params, edges, out, n_out, saved, read=None):
         self.op = op
         self.ns = ns
         self.seq = next(_sequence)
@@ -205,7 +205,7 @@ class Node:
         self.out = out
         self.n_out = n_out
         self.saved = saved
-        self.read = None  # positions of the inputs the needed rules read (None: all)
+        self.read = read  # positions of the inputs the needed rules read (None: all)
 
     def __repr__(self):
         return f"<Node {self.op.name} #{self.seq}>"
@@ -327,15 +327,22 @@ class Node:
         else:
             names = op.arrays
             results = []
-            for i, edge in enumerate(edges):
+            i = 0
+            for edge in edges:
                 if edge is None:
                     results.append(None)
-                    continue
-                rule = rules.get(names[i])
-                if rule is None:
-                    raise _errors.vjp_not_defined(op.name, names[i])
-                r = rule(ns, ct, *primals, out=out, **params)
-                results.append(r if r is None else fit_cotangent(ns, r, edge[2], edge[3], op))
+                else:
+                    rule = rules.get(names[i])
+                    if rule is None:
+                        raise _errors.vjp_not_defined(op.name, names[i])
+                    r = rule(ns, ct, *primals, out=out, **params) if params else \
+                        rule(ns, ct, *primals, out=out)
+                    # already of the input's shape and dtype (the common case), or fitted
+                    if r is not None and not (getattr(r, "dtype", None) is edge[3] and
+                                              r.shape == edge[2]):
+                        r = fit_cotangent(ns, r, edge[2], edge[3], op)
+                    results.append(r)
+                i += 1
             return results
         for i, edge in enumerate(edges):
             r = results[i]
@@ -608,10 +615,8 @@ def record_one(op, ns, primals: tuple, params: dict, result):
             saved = ((-1, result._version, 0),)
         else:
             saved = ()
-        node = Node(op, ns, stored, params, tuple(edges),
-                    (out,) if op.reads_out else None, 1, saved)
-        node.read = checked
-        result._node = node
+        result._node = node = Node(op, ns, stored, params, tuple(edges),
+                                   (out,) if op.reads_out else None, 1, saved, checked)
     else:
         node = None
     if has_tangents:

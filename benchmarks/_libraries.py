@@ -239,7 +239,9 @@ class Torch(Library):
         return params
 
     def hessian(self, fun, x, consts):
-        return self.torch.func.hessian(lambda v: fun(self.xp, v, *consts))(x)
+        # the batched (vmap) Hessian of torch.autograd.functional, the peer of ours
+        return self.torch.autograd.functional.hessian(lambda v: fun(self.xp, v, *consts), x,
+                                                      vectorize=True)
 
     def jacobian(self, fun, x, consts, mode):
         func = self.torch.func

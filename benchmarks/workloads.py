@@ -11,14 +11,17 @@ code, written the way a careful person would write it by hand.
 key    what                                                           target (ours)
 =====  =============================================================  ===========================
 a      per-operation overhead: 200 elementwise ops on 16 float64,      <= 0.5x HIPS autograd,
-       forward + backward, microseconds per op                         <= 1.0x PyTorch
-b      one SGD training step of an MLP 784-512-512-10 (tanh, relu,     <= 1.10x the NumPy floor
+       forward + backward, microseconds per op; and the recording      <= 1.0x PyTorch; forward
+       forward alone                                                   <= 1.0x PyTorch's
+b      one SGD training step of an MLP 784-512-512-10 (tanh, relu,     <= 1.05x the NumPy floor
        softmax cross-entropy), batch 256, float32
-c      10 elementwise ops on 10^7 float64: backward time / forward     <= 1.1, and peak extra
-       time, and peak extra memory in units of the input's size        memory <= PyTorch's
-d      Hessian of a scalar function of 50 variables                    <= torch.func.hessian
-e      forward only, nothing requires a gradient: 200 ops, our time    <= 1.3x the bare backend
-       over the bare backend namespace's time per op
+c      10 elementwise ops on 10^7 float64: backward time / forward     <= 1.0, and peak extra
+       time, and peak extra memory in units of the input's size        memory <= 5x the input
+d      Hessian of a scalar function of 50 variables                    <= torch.autograd.
+                                                                       functional.hessian
+                                                                       (vectorize=True)
+e      forward only, nothing requires a gradient: 200 ops, our time    <= 2x bare NumPy,
+       over the bare backend namespace's time per op                   <= 1.3x bare PyTorch
 f      Jacobian, reverse mode, of ``tanh(W @ x) * (V @ x)``,           <= torch.func.jacrev
        R^200 -> R^20
 g      Jacobian, forward mode, of the same map, R^20 -> R^200          <= torch.func.jacfwd
@@ -356,7 +359,7 @@ class MLPStep(Workload):
             "b", "One SGD step of an MLP {layers} (tanh, relu, softmax CE), batch {batch}, "
             "float32",
             [Metric("ms_per_step", "ms/step"), Metric("vs_floor", "x numpy floor")],
-            [Target("ours-numpy", "vs_floor", 1.10, None, "b: ours <= 1.10x the NumPy floor")],
+            [Target("ours-numpy", "vs_floor", 1.05, None, "b: ours <= 1.05x the NumPy floor")],
             ("ours-numpy", "ours-torch", "numpy", "torch", "autograd", "mygrad", "jax",
              "jax-jit"),
             reference="numpy", rtol=2e-3, atol=2e-5)
@@ -460,9 +463,9 @@ class LargeChain(Workload):
              Metric("bwd_over_fwd", "bwd/fwd"),
              Metric("mem_rss", "peak extra RSS (x input)"),
              Metric("mem_tracemalloc", "peak extra tracemalloc (x input)")],
-            [Target("ours-numpy", "bwd_over_fwd", 1.1, None, "c: ours backward/forward <= 1.1"),
-             Target("ours-numpy", "mem_rss", 1.0, "torch",
-                    "c: ours peak extra memory <= PyTorch's")],
+            [Target("ours-numpy", "bwd_over_fwd", 1.0, None, "c: ours backward/forward <= 1.0"),
+             Target("ours-numpy", "mem_rss", 5.0, None,
+                    "c: ours peak extra memory <= 5x the input")],
             ("ours-numpy", "ours-torch", "numpy", "torch", "autograd", "mygrad", "jax",
              "jax-jit"),
             reference="numpy", rtol=1e-9, atol=1e-12)
@@ -538,8 +541,10 @@ class Hessian(Workload):
     def __init__(self):
         super().__init__(
             "d", "Hessian of a scalar function of {n} variables",
-            [Metric("ms", "ms/Hessian"), Metric("vs_torch", "x torch.func.hessian")],
-            [Target("ours-numpy", "ms", 1.0, "torch", "d: ours <= torch.func.hessian")],
+            [Metric("ms", "ms/Hessian"),
+             Metric("vs_torch", "x torch.autograd.functional.hessian(vectorize=True)")],
+            [Target("ours-numpy", "ms", 1.0, "torch",
+                    "d: ours <= torch.autograd.functional.hessian(vectorize=True)")],
             ("ours-numpy", "ours-torch", "numpy", "torch", "autograd", "mygrad", "jax",
              "jax-jit"),
             reference="numpy", rtol=1e-8, atol=1e-10)
@@ -578,8 +583,8 @@ class ForwardOnly(Workload):
              Metric("vs_bare", "x bare ({small} el.)"),
              Metric("us_per_op_large", "us/op ({large} el.)"),
              Metric("vs_bare_large", "x bare ({large} el.)")],
-            [Target("ours-numpy", "vs_bare", 1.3, None,
-                    "e: ours <= 1.3x the bare backend per op (numpy)"),
+            [Target("ours-numpy", "vs_bare", 2.0, None,
+                    "e: ours <= 2x the bare backend per op (numpy)"),
              Target("ours-torch", "vs_bare", 1.3, None,
                     "e: ours <= 1.3x the bare backend per op (torch)")],
             ("ours-numpy", "ours-torch", "numpy", "torch"),
