@@ -24,6 +24,7 @@ batching module's stacked cotangents) takes over an operation through its
 from __future__ import annotations
 
 import operator
+import warnings
 
 from . import _errors
 from . import _tape
@@ -156,11 +157,18 @@ class Array(Value):
 
         After ``attach_grad()`` it starts as zeros (MXNet); after
         ``requires_grad_()`` it is ``None`` until the first backward (PyTorch).
-        Intermediate results have no ``grad`` (use ``autograd.grad``).
+        Intermediate results have no ``grad`` unless :meth:`retain_grad` was
+        called: reading it then warns and gives ``None``, as in PyTorch (use
+        ``autograd.grad`` for the gradient of an intermediate result).
         """
         node = self._node
         if isinstance(node, _tape.Leaf):
             return node.grad
+        if node is not None:
+            retained = getattr(node, "retained", None)
+            if retained is not None and self._index in retained:
+                return retained[self._index]
+            warnings.warn(_errors.non_leaf_grad_warning(), UserWarning, stacklevel=2)
         return None
 
     @grad.setter
@@ -174,6 +182,44 @@ class Array(Value):
             if value.shape != self.shape:
                 raise _errors.grad_shape(value.shape, self.shape)
         node.grad = value
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this intermediate result in ``grad`` (PyTorch's ``retain_grad``).
+
+        Each later backward adds the cotangent reaching this array to its
+        ``grad`` (``None`` until then), as for a leaf.  A leaf keeps its
+        gradient anyway: nothing to do.
+
+        Raises
+        ------
+        RuntimeError
+            The array does not require a gradient.
+        """
+        node = self._node
+        if isinstance(node, _tape.Leaf):
+            return
+        if node is None:
+            raise _errors.retain_grad_without_grad()
+        retained = getattr(node, "retained", None)
+        if retained is None:
+            retained = node.retained = {}
+        index = self._index
+        if index in retained:
+            return
+        retained[index] = None
+
+        def keep(ct):
+            previous = retained[index]
+            retained[index] = ct if previous is None else previous + ct
+
+        self.register_hook(keep)
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether :meth:`retain_grad` was called on this intermediate result."""
+        node = self._node
+        return type(node) is _tape.Node and self._index in (getattr(node, "retained", None)
+                                                            or ())
 
     def _check_differentiable_dtype(self) -> None:
         if not self._ns._is_float_dtype(self.dtype):
@@ -352,6 +398,27 @@ class Array(Value):
         if compute is None:
             return data
         return compute(**kwargs)
+
+    def persist(self, **kwargs) -> "Array":
+        """The same array with its backend data persisted: computed, and kept as data.
+
+        For a lazy backend (Dask) the task graph of the data is run and the
+        result kept in memory (on the cluster's workers under a ``Client``), so
+        that later operations start from it instead of growing the graph: what
+        a training loop needs after each step (docs/backends.rst).  The result
+        keeps this array's place on the tape (node, output index, version
+        counter) and its forward-mode tangents, so gradients flow through it as
+        through this array, and a leaf stays the same variable (same ``grad``).
+        ``kwargs`` go to the backend (``scheduler=...``).  Eager backends have
+        nothing to persist: the array itself is returned.
+        ``ns.persist(*arrays)`` persists several arrays at once, sharing the
+        work of their common graph.
+        """
+        persist = getattr(self._data, "persist", None)
+        if persist is None:
+            return self
+        return Array._from_node(persist(**kwargs), self._ns, self._node, self._index,
+                                self._version, self._tangents)
 
     def __dlpack__(self, /, *, stream=None, max_version=None, dl_device=None, copy=None):
         if self._is_tracked():

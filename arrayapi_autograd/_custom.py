@@ -42,7 +42,7 @@ import inspect
 from typing import Any, Callable
 
 from . import _errors, _tape
-from ._array_object import Array, _call
+from ._array_object import Array, _assign_inplace, _call, _view_node
 from ._batching import BatchedArray
 from ._op import Op
 from ._tape import dual_level, enable_grad, make_dual, no_grad, unpack_dual
@@ -167,6 +167,12 @@ def _run(call: _Call, op: Op, forward, params: dict, outputs_holder: list):
 class custom_vjp:
     """A function with a user-defined VJP (JAX's ``jax.custom_vjp``).
 
+    ``nondiff_argnums`` (JAX's): positions of arguments that get no
+    cotangent, such as functions, integers or arrays that need no gradient;
+    ``bwd`` receives them first, ``bwd(*nondiff, residuals, ct)``, and
+    returns cotangents for the other arguments only.  Use it as
+    ``functools.partial(custom_vjp, nondiff_argnums=(0,))`` to decorate.
+
     Examples
     --------
     >>> import arrayapi_autograd.numpy as xp
@@ -183,23 +189,47 @@ class custom_vjp:
     Array([1.], dtype=float64, backend=numpy)
     """
 
-    def __init__(self, fun: Callable):
+    def __init__(self, fun: Callable, nondiff_argnums: tuple = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.fwd = None
         self.bwd = None
+        self.nondiff_argnums = tuple(nondiff_argnums) if isinstance(nondiff_argnums,
+                                                                    (tuple, list)) \
+            else (nondiff_argnums,)
         self._in_fwd = False
         self._name = getattr(fun, "__name__", "custom_vjp")
         self._op = _custom_op(f"custom_vjp[{self._name}]", self._vjp_rule, self._jvp_rule)
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
-        """Set the rules: ``fwd(*args) -> (out, residuals)``, ``bwd(residuals, ct) -> tuple``."""
+        """Set the rules: ``fwd(*args) -> (out, residuals)``, ``bwd(residuals, ct) -> tuple``.
+
+        With ``nondiff_argnums``, ``bwd`` takes the non-differentiable
+        arguments first, ``bwd(*nondiff, residuals, ct)``, and returns one
+        cotangent per other argument (JAX's convention).
+        """
         self.fwd = fwd
         self.bwd = bwd
 
+    def _split(self, args: tuple) -> tuple:
+        """``(non-differentiable arguments, differentiable ones)`` by ``nondiff_argnums``."""
+        argnums = self.nondiff_argnums
+        n = len(args)
+        if not all(isinstance(i, int) and not isinstance(i, bool) and -n <= i < n
+                   for i in argnums) or len({i % n for i in argnums}) != len(argnums):
+            raise _errors.nondiff_argnums(self._name, argnums, n)
+        positions = sorted(i % n for i in argnums)
+        for i in positions:
+            for leaf in flatten(args[i])[0]:
+                if isinstance(leaf, Array) and leaf._is_tracked():
+                    raise _errors.nondiff_argument_requires_grad(self._name, i)
+        return (tuple(args[i] for i in positions),
+                tuple(a for i, a in enumerate(args) if i not in positions))
+
     def __call__(self, *args, **kwargs):
         args = _positional(self.fun, args, kwargs)
-        call = _Call(args)
+        nondiff, diff = self._split(args) if self.nondiff_argnums else ((), args)
+        call = _Call(diff)
         if not call.tracked:
             return self.fun(*args)
         if self.fwd is None:
@@ -218,15 +248,15 @@ class custom_vjp:
         outputs = _Outputs(self._name, out)
         arrays = outputs.arrays()
         raws = tuple(a._data for a in arrays)
-        params = {"call": call, "outputs": outputs, "residuals": residuals}
+        params = {"call": call, "outputs": outputs, "residuals": residuals, "nondiff": nondiff}
         results = _call(self._op, lambda *_, **__: raws, call.ns, call.primals, params)
         for r, a in zip(results, arrays):
             if a._tangents:
                 r._tangents = dict(a._tangents)
         return outputs.rebuild(results)
 
-    def _vjp_rule(self, ns, ct, *primals, out, needed, call, outputs, residuals):
-        cts = self.bwd(residuals, outputs.rebuild(ct))
+    def _vjp_rule(self, ns, ct, *primals, out, needed, call, outputs, residuals, nondiff):
+        cts = self.bwd(*nondiff, residuals, outputs.rebuild(ct))
         return _per_leaf(self._name, "bwd rule", call, cts)
 
     @staticmethod
@@ -348,6 +378,9 @@ class FunctionCtx:
     def __init__(self):
         self.needs_input_grad: tuple = ()
         self._to_save: tuple = ()
+        self._to_save_for_forward: tuple | None = None
+        self._dirty: tuple = ()
+        self._in_jvp = False
         self._inputs: tuple = ()
         self._outputs: tuple = ()
         self._live: dict | None = None
@@ -356,11 +389,38 @@ class FunctionCtx:
         """Keep arrays (inputs, outputs or intermediates, or ``None``) for ``backward``."""
         self._to_save = arrays
 
+    def save_for_forward(self, *arrays) -> None:
+        """Keep arrays (or ``None``) for ``jvp`` (PyTorch's ``save_for_forward``).
+
+        In ``jvp``, :attr:`saved_tensors` gives them back (the arrays of
+        :meth:`save_for_backward` when this was not called), as in PyTorch.
+        """
+        self._to_save_for_forward = arrays
+
+    def mark_dirty(self, *arrays) -> None:
+        """Say that ``forward`` modified these inputs in place (PyTorch's ``mark_dirty``).
+
+        ``forward`` must return each of them.  The caller's array then *is*
+        the output: it takes the Function's node, so gradients flow through
+        the Function into the input's earlier history, its version counter
+        moves on (a node that saved it before raises at its backward), and
+        ``apply`` returns the caller's array itself.  An input that is a
+        leaf requiring a gradient raises while recording, as any in-place
+        update of it does; a view writes the update through to its base.
+        """
+        self._dirty = arrays
+
     @property
     def saved_tensors(self) -> tuple:
-        """The saved arrays; in ``backward``, inputs and outputs come with their history."""
+        """The saved arrays; in ``backward``, inputs and outputs come with their history.
+
+        In ``jvp``, the arrays of :meth:`save_for_forward` when it was called.
+        """
         live = self._live or {}
-        return tuple(live.get(id(a), a) if a is not None else None for a in self._to_save)
+        saved = self._to_save
+        if self._in_jvp and self._to_save_for_forward is not None:
+            saved = self._to_save_for_forward
+        return tuple(live.get(id(a), a) if a is not None else None for a in saved)
 
     saved_arrays = saved_tensors
 
@@ -432,7 +492,15 @@ class Function:
             ctx._outputs = holder[0].arrays()
             return tuple(a._data for a in ctx._outputs)
 
-        return _run(call, cls._op, forward, {"ctx": ctx, "call": call}, holder)
+        # A view's edge is checked against in-place changes of its base when recorded,
+        # after forward ran: one the forward modifies in place (mark_dirty) is recorded
+        # as it was before, through a wrapper of its own counter at that version.
+        primals = tuple(p._snapshot(share_version=False) if _view_node(p) is not None else p
+                        for p in call.primals)
+        results = _call(cls._op, forward, call.ns, primals, {"ctx": ctx, "call": call})
+        if ctx._dirty:
+            results = _rebase_dirty(cls.__name__, ctx, call, results)
+        return holder[0].rebuild(results)
 
     @classmethod
     def _vjp_rule(cls, ns, ct, *primals, out, needed, ctx, call):
@@ -452,10 +520,51 @@ class Function:
             raise _errors.function_jvp_not_defined(cls.__name__)
         full = call.args(tuple(t if t is not None else ns.zeros_like(p)
                                for t, p in zip(tangents, primals)))
-        t_out = cls.jvp(ctx, *full)
+        live = {id(a): p for a, p in zip(ctx._inputs, primals)}
+        live.update({id(a): o for a, o in zip(ctx._outputs, out)})
+        ctx._live, ctx._in_jvp = live, True
+        try:
+            t_out = cls.jvp(ctx, *full)
+        finally:
+            ctx._live, ctx._in_jvp = None, False
         if not isinstance(t_out, (tuple, list)):
             t_out = (t_out,)
         return tuple(t_out)
+
+
+def _rebase_dirty(name: str, ctx: FunctionCtx, call: _Call, results) -> tuple:
+    """The outputs of a Function whose ``forward`` marked inputs dirty, with each dirty
+    input's own array (the caller's) rebased onto the output it became."""
+    positions = {id(a): j for j, a in enumerate(ctx._inputs)}
+    results = list(results)
+    for array in ctx._dirty:
+        j = positions.get(id(array))
+        if j is None:
+            raise _errors.dirty_not_an_input(name)
+        i = next((i for i, o in enumerate(ctx._outputs) if o is array), None)
+        if i is None:
+            raise _errors.dirty_not_returned(name)
+        original, result = call.primals[j], results[i]
+        node = result._node
+        if node is None:
+            # nothing recorded (no_grad, or forward mode only): new values and tangents,
+            # the history stays (an optimizer's step on a variable)
+            original._data = result._data
+            if result._tangents:
+                original._tangents = result._tangents
+        else:
+            if isinstance(original._node, _tape.Leaf):
+                raise _errors.leaf_inplace(original)
+            cell = result._version
+            _assign_inplace(original, result, same_buffer=True)
+            # The node reads this output through the caller's array from now on: its
+            # counter is the one to check.  The input's old values are not read (the
+            # output replaces it in saved_tensors), so its check goes.
+            node.saved = tuple((p, original._version, original._version[0])
+                               if p < 0 and c is cell else (p, c, v)
+                               for p, c, v in node.saved if p != j)
+        results[i] = original
+    return tuple(results)
 
 
 # ---------------------------------------------------------------------------

@@ -602,3 +602,61 @@ def tensor_requires_grad(ns) -> TypeError:
         f"the one that records here. Detach it first, e.g. {ns.__name__}.asarray(t.detach()), "
         f"then call .requires_grad_() on the result to differentiate with respect to it."
     )
+
+
+def integer_gradient(what: str, dtype) -> TypeError:
+    """An integer or boolean head gradient, cotangent or tangent (JAX and PyTorch refuse them)."""
+    return TypeError(
+        f"The {what} has dtype {str(dtype).rpartition('.')[2]}; head gradients, cotangents and tangents must be "
+        f"floating-point (real or complex), as JAX requires (PyTorch refuses integer "
+        f"tangents too). Pass a floating-point array, e.g. xp.astype(g, xp.float64); a "
+        f"Python number takes the array's dtype."
+    )
+
+
+def retain_grad_without_grad() -> RuntimeError:
+    return RuntimeError("retain_grad() was called on an array that does not require a "
+                        "gradient (as PyTorch, this raises); call requires_grad_() on the "
+                        "inputs it is computed from first.")
+
+
+def non_leaf_grad_warning() -> str:
+    """The warning (not an error) of reading ``.grad`` of a non-leaf array, as in PyTorch."""
+    return (
+        "The .grad attribute of an array that is not a leaf is being read. Its .grad is not "
+        "populated by backward() (PyTorch's semantics): call h.retain_grad() on the "
+        "intermediate result h before the backward to keep its gradient, or get it with "
+        "autograd.grad(y, [h]). If you meant the leaf, read the leaf's .grad instead."
+    )
+
+
+def dirty_not_returned(name: str) -> RuntimeError:
+    return RuntimeError(
+        f"{name}.forward marked inputs as modified in place (ctx.mark_dirty) but did not "
+        f"return them: inputs modified in place must be outputs of the Function (as in "
+        f"PyTorch). Return each array passed to mark_dirty."
+    )
+
+
+def dirty_not_an_input(name: str) -> ValueError:
+    return ValueError(
+        f"{name}.forward passed to ctx.mark_dirty an array that is not one of its array "
+        f"arguments; only inputs modified in place are marked dirty (as in PyTorch)."
+    )
+
+
+def nondiff_argnums(name: str, argnums, n_args: int) -> ValueError:
+    return ValueError(
+        f"nondiff_argnums={argnums!r} of custom_vjp function {name}() must be distinct "
+        f"integer positions of its {n_args} positional argument(s) (keywords are placed by "
+        f"its signature first)."
+    )
+
+
+def nondiff_argument_requires_grad(name: str, position: int) -> TypeError:
+    return TypeError(
+        f"Argument {position} of custom_vjp function {name}() is in nondiff_argnums but is "
+        f"an array that requires a gradient (or carries a tangent): no gradient would flow "
+        f"into it. Make it a differentiable argument (drop it from nondiff_argnums) or pass "
+        f"x.detach() (JAX refuses such an argument too)."
+    )

@@ -14,6 +14,7 @@ Backends arrive as array API namespaces: a compliant module (such as
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import threading
@@ -205,6 +206,11 @@ class Namespace(types.ModuleType):
         self._bind_tables()
         self._raw = RawNamespace(self) if _rules_run_on_backend_arrays(xp) else None
         self.random = RandomNamespace(self)
+        if hasattr(self._array_type, "persist") and hasattr(self._array_type,
+                                                            "__dask_graph__"):
+            # a lazy backend's arrays can be persisted (Dask): ns.persist(*arrays)
+            self.persist = functools.partial(persist, self)
+            functools.update_wrapper(self.persist, persist)
 
     @property
     def __array_api_version__(self) -> str:
@@ -485,6 +491,58 @@ class RawNamespace(types.ModuleType):
 
     def _wrap(self, out, version=None):
         return out
+
+
+def persist(ns, *arrays, **kwargs) -> tuple:
+    """Persist several arrays at once (``arrayapi_autograd.dask.persist``).
+
+    As Dask's ``dask.persist``: the task graphs of the arrays' data run
+    together (a subgraph they share runs once) and each array comes back with
+    its data computed and kept in memory, on the cluster's workers under a
+    ``Client``.  Each result keeps its array's place on the tape (node, output
+    index, version counter) and its forward-mode tangents, as
+    :meth:`Array.persist` does, so gradients still flow and a leaf stays the
+    same variable.  Other values pass through unchanged; ``kwargs`` go to
+    Dask (``scheduler=...``).
+
+    Parameters
+    ----------
+    *arrays : Array
+        Arrays of this namespace (other values are returned as they are).
+
+    Returns
+    -------
+    tuple
+        One value per argument, in order.
+
+    Raises
+    ------
+    TypeError
+        An argument is an array of another namespace.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import arrayapi_autograd.dask as xp
+    >>> w = xp.asarray(da.ones(4, chunks=2)) * 2.0
+    >>> (w,) = xp.persist(w)
+    >>> w.compute()
+    array([2., 2., 2., 2.])
+    """
+    import dask
+
+    positions = []
+    for i, a in enumerate(arrays):
+        if isinstance(a, Array):
+            if a._ns is not ns:
+                raise _errors.mixed_namespaces(ns, a._ns)
+            positions.append(i)
+    persisted = dask.persist(*(arrays[i]._data for i in positions), **kwargs)
+    results = list(arrays)
+    for i, data in zip(positions, persisted):
+        a = arrays[i]
+        results[i] = Array._from_node(data, ns, a._node, a._index, a._version, a._tangents)
+    return tuple(results)
 
 
 def _rules_run_on_backend_arrays(xp) -> bool:

@@ -734,10 +734,16 @@ def make_dual(primal, tangent, level: int):
     ------
     ValueError
         ``tangent`` has a different shape than ``primal``.
+    TypeError
+        ``tangent`` is an integer or boolean array.
     """
     ns = primal._ns
     if not isinstance(tangent, Value):
-        tangent = ns.asarray(tangent)
+        # a Python number takes the primal's dtype (a weak scalar, as in JAX)
+        tangent = ns.asarray(tangent, dtype=primal.dtype) if type(tangent) in (int, float) \
+            else ns.asarray(tangent)
+    if not ns._is_float_dtype(tangent.dtype):
+        raise _errors.integer_gradient("tangent", tangent.dtype)
     if tangent.shape != primal.shape:
         raise _errors.tangent_shape(tangent.shape, primal.shape)
     if tangent.dtype != primal.dtype:
@@ -965,7 +971,10 @@ def _head_cotangent(head, ct, create_graph: bool):
             raise _errors.implicit_complex_head(head)
         return ns.ones_like(head)
     if not isinstance(ct, Value):
-        ct = ns.asarray(ct)
+        # a Python number takes the head's dtype (a weak scalar, as in JAX)
+        ct = ns.asarray(ct, dtype=head.dtype) if type(ct) in (int, float) else ns.asarray(ct)
+    if not ns._is_float_dtype(ct.dtype):
+        raise _errors.integer_gradient("head gradient (cotangent)", ct.dtype)
     if not same_shape(ct.shape, head.shape):
         raise _errors.head_gradient_shape(head, ct)
     if ct.dtype != head.dtype:
@@ -1014,6 +1023,8 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
         graph was freed by an earlier backward.
     ValueError
         A head gradient's shape differs from its head's.
+    TypeError
+        A head gradient is an integer or boolean array.
     """
     if len(heads) != len(head_cts):
         raise _errors.head_gradient_count(len(heads), len(head_cts))

@@ -120,3 +120,21 @@ def test_main_writes_outside_the_docs_by_default(tmp_path, monkeypatch, capsys):
             cli.main(["--write-docs", *argv])
         assert exc.value.code == 2
         assert "--write-docs replaces the documentation's results" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("take", ["rows", "sums"])
+def test_dask_scale_runs_at_a_tiny_size(take):
+    """The Dask-at-scale benchmark's computation, at 40 x 40 on an in-process cluster:
+    the gradient computed by the workers equals the NumPy namespace's."""
+    pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    from benchmarks import dask_scale
+
+    x, v, idx = dask_scale._inputs(40, 3, 5, 10)
+    # in-process workers without a memory limit (a limit would watch the whole pytest process)
+    seconds, lazy, survived, spilled = dask_scale.run_dask(x, v, idx, take, workers=2,
+                                                           memory_limit=0, processes=False)
+    eager_seconds, eager, _ = dask_scale.run_numpy(x, v, idx, take)
+    assert survived and seconds > 0 and eager_seconds > 0 and spilled == 0
+    assert [r.shape for r in lazy] == [(), (40, 3), (), ()]
+    assert dask_scale.agree(lazy, eager, rtol=1e-12)
+    assert float(eager[3]) > 0  # the gradient of x is not zero
