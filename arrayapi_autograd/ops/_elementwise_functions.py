@@ -337,9 +337,10 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
     elementwise("atan2", "real floating-point",
                 d={"x1": lambda ns, x1, x2, out: _atan2_d(ns, x2, x1, x2),
                    "x2": lambda ns, x1, x2, out: _atan2_d(ns, -x1, x1, x2)},
-                summary=("The angle of the point ``(x2, x1)`` in radians, the inverse tangent "
-                         "of ``x1 / x2`` in the right quadrant, element-wise."),
-                rule="``d/dx1 = x2 / (x1**2 + x2**2)``, ``d/dx2 = -x1 / (x1**2 + x2**2)``"),
+                summary=("The quadrant-aware inverse tangent of ``x1 / x2`` (in radians), "
+                         "element-wise."),
+                rule=("``d/dx1 = x2 / (x1**2 + x2**2)``, ``d/dx2 = -x1 / (x1**2 + x2**2)``, both 0 "
+                      "at the origin (as PyTorch)")),
     elementwise("sinh", "floating-point", d=lambda ns, x, out: ns.cosh(x),
                 summary="The hyperbolic sine, element-wise.",
                 rule="``d/dx = cosh(x)``"),

@@ -955,8 +955,9 @@ LINALG_OPS: tuple[Op, ...] = (
        vjp={"x": _cholesky_vjp}, jvp={"x": _cholesky_jvp}, reads=("out",),
        summary=("The Cholesky factor of a complex Hermitian or real symmetric "
                 "positive-definite matrix."),
-       rule=("The VJP and JVP of the triangular factor, through triangular solves; they assume "
-             "a positive-definite input."),
+       rule=("With ``L`` the lower factor, the VJP is ``L^-H phi(tril(L^H ct)) L^-1`` with ``phi(X) = (X + tril(X, -1)^H) "
+             "/ 2``, the JVP ``L pi(L^-1 t L^-H)`` with ``pi(X) = tril(X) - diag(X) / 2``; "
+             "both assume a positive-definite input."),
        source="PyTorch's ``cholesky_backward``/``cholesky_jvp``; " + _GILES),
     bilinear("linalg.cross", "numeric", batch=_batching.broadcast_axis,
              signature="x1, x2, /, *, axis=-1",
@@ -1014,7 +1015,7 @@ LINALG_OPS: tuple[Op, ...] = (
        summary="The multiplicative inverse of a square matrix.",
        rule=("The VJP is ``-out^H @ ct @ out^H``, the JVP ``-out @ t @ out``.  A singular "
              "matrix raises the backend's error class with a message that says so."),
-       source=_GILES + "; PyTorch's ``inverse`` backward"),
+       source=_GILES + "; PyTorch's ``linalg_inv_ex`` formula"),
     Op("linalg.matrix_norm", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, keepdims=False, ord='fro'",
        vjp={"x": _matrix_norm_vjp}, jvp={"x": _matrix_norm_jvp}, reads=("x", "out"),
@@ -1030,7 +1031,7 @@ LINALG_OPS: tuple[Op, ...] = (
        summary="A square matrix raised to an integer power ``n``.",
        rule=("Product rule over the factors: ``sum_k (x^k)^H ct (x^(n-1-k))^H``; a negative "
              "``n`` goes through the inverse."),
-       source="PyTorch's ``linalg_matrix_power`` backward"),
+       source=_GILES),
     nondifferentiable("linalg.matrix_rank", "floating-point", batch=_batching.elementwise,
                       signature="x, /, *, rtol=None", arrays=("x", "rtol"),
                       forward=_rank_forward,
@@ -1071,7 +1072,7 @@ LINALG_OPS: tuple[Op, ...] = (
        rule=("The VJP is ``g = solve(x1^H, ct)`` for ``x2`` and ``-g @ out^H`` for ``x1``; the "
              "JVP is ``solve(x1, t2 - t1 @ out)``.  A singular ``x1`` raises the backend's "
              "error class with a message that says so."),
-       source=_GILES + "; PyTorch's ``linalg_solve`` backward"),
+       source=_GILES + "; PyTorch's ``linalg_solve_backward``"),
     Op("linalg.svd", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, full_matrices=True", adapt=named(SVDResult),
        vjp={"x": _svd_vjp}, jvp={"x": _svd_jvp}, reads=("out",),
