@@ -414,6 +414,10 @@ def _fill(text: str) -> str:
     return textwrap.fill(text, 79, break_long_words=False, break_on_hyphens=False)
 
 
+# per record (by identity; records are unhashable): every namespace binds the same text
+_DOCSTRINGS: dict[int, tuple[Op, str]] = {}
+
+
 def docstring(op: Op) -> str:
     """The numpydoc docstring of the function bound from ``op``, assembled from its text.
 
@@ -421,6 +425,15 @@ def docstring(op: Op) -> str:
     "Differentiation" section: the differentiable arguments, the rule, its
     source, the notes on conventions and the accepted dtypes.
     """
+    cached = _DOCSTRINGS.get(id(op))
+    if cached is not None and cached[0] is op:
+        return cached[1]
+    text = _assemble(op)
+    _DOCSTRINGS[id(op)] = (op, text)
+    return text
+
+
+def _assemble(op: Op) -> str:
     summary = op.summary or f"``{op.name}``, as the array API standard defines it."
     lines = [summary, ""]
     page = spec_page(op)
