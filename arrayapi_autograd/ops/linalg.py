@@ -955,9 +955,9 @@ LINALG_OPS: tuple[Op, ...] = (
        vjp={"x": _cholesky_vjp}, jvp={"x": _cholesky_jvp}, reads=("out",),
        summary=("The Cholesky factor of a complex Hermitian or real symmetric "
                 "positive-definite matrix."),
-       rule=("With ``L`` the lower factor, the VJP is ``L^-H phi(tril(L^H ct)) L^-1`` with ``phi(X) = (X + tril(X, -1)^H) "
-             "/ 2``, the JVP ``L pi(L^-1 t L^-H)`` with ``pi(X) = tril(X) - diag(X) / 2``; "
-             "both assume a positive-definite input."),
+       rule=("With ``L`` the lower factor, the VJP is ``L^-H phi(tril(L^H ct)) L^-1`` with "
+             "``phi(X) = (X + tril(X, -1)^H) / 2``, the JVP ``L pi(L^-1 t L^-H)`` with "
+             "``pi(X) = tril(X) - diag(X) / 2``; both assume a positive-definite input."),
        source="PyTorch's ``cholesky_backward``/``cholesky_jvp``; " + _GILES),
     bilinear("linalg.cross", "numeric", batch=_batching.broadcast_axis,
              signature="x1, x2, /, *, axis=-1",
