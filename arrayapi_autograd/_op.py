@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -96,6 +97,12 @@ class Op:
         ``eigenvectors`` on every backend), the container of the version in
         force (``meshgrid``), our message on a backend's error (``linalg.inv``
         of a singular matrix).
+    summary, rule, source, doc : str
+        Text only, for the generated docstring (:func:`docstring`): the
+        standard's summary line in our words, the derivative rule in words or
+        a formula, where the rule comes from (default: PyTorch's
+        ``derivatives.yaml`` and ``FunctionsManual.cpp``), and notes on the
+        conventions at kinks and ties.
     """
 
     name: str
@@ -115,6 +122,9 @@ class Op:
     user_rules: bool = False
     adapt: Callable | None = None
     doc: str = field(default="", compare=False)
+    summary: str = field(default="", compare=False)
+    rule: str = field(default="", compare=False)
+    source: str = field(default="", compare=False)
     # per mask of the inputs needing a gradient, what a node keeps (``_tape.kept_inputs``)
     kept: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -200,6 +210,9 @@ def elementwise(name: str, dtypes: str, d, *, doc: str = "", **kwargs) -> Op:
         signature, arrays = "x1, x2, /", ("x1", "x2")
     kwargs.setdefault("signature", signature)
     kwargs.setdefault("arrays", arrays)
+    if kwargs.get("rule"):  # the text names d; the VJP and the JVP follow from it
+        kwargs["rule"] = (f"Local derivative: {kwargs['rule']}.  The VJP is ``ct * conj(d)``, "
+                          "the JVP ``t * d`` (PyTorch's ``auto_element_wise``).")
     return Op(name, dtypes, vjp=vjp, jvp=jvp, doc=doc, **kwargs)
 
 
@@ -215,6 +228,8 @@ def zero_derivative(name: str, dtypes: str, *, binary: bool = False, doc: str = 
 
     arrays = ("x1", "x2") if binary else ("x",)
     kwargs.setdefault("signature", "x1, x2, /" if binary else "x, /")
+    kwargs.setdefault("rule", "Piecewise constant: the VJP and the JVP are exact zeros (never "
+                              "``ct * 0``, which is NaN for a NaN cotangent), as in PyTorch.")
     return Op(name, dtypes, arrays=arrays, vjp=vjp, jvp=jvp, reads=(), doc=doc, **kwargs)
 
 
@@ -241,6 +256,9 @@ def linear(name: str, dtypes: str, vjp, *, signature: str = "x, /",
             return function(list(filled), *leading, **keywords)
         return function(*filled, *leading, **keywords)
 
+    if kwargs.get("rule"):  # the text says what the transpose does
+        kwargs["rule"] = ("Linear: the JVP is the function applied to the tangent; the VJP, "
+                          f"its transpose, {kwargs['rule']}.")
     return Op(name, dtypes, signature=signature, arrays=arrays, vjp=vjp, jvp=jvp,
               reads=(), doc=doc, **kwargs)
 
@@ -263,6 +281,9 @@ def bilinear(name: str, dtypes: str, vjp, *, signature: str = "x1, x2, /", doc: 
             total = term if total is None else total + term
         return total
 
+    if kwargs.get("rule"):  # the text gives the transposes
+        kwargs["rule"] = ("Bilinear: the JVP is the product rule ``f(t1, x2) + f(x1, t2)``; "
+                          f"the VJPs are the transposes, {kwargs['rule']}.")
     return Op(name, dtypes, signature=signature, arrays=("x1", "x2"), vjp=vjp, jvp=jvp,
               reads={"x1": ("x2",), "x2": ("x1",)}, doc=doc, **kwargs)
 
@@ -358,8 +379,101 @@ def make_function(op: Op, forward: Callable, ns, calls: Sequence[Callable]) -> C
     function = scope[short]
     function.__qualname__ = short
     function.__module__ = ns.__name__
-    function.__doc__ = op.doc or f"{op.name} (array API standard), differentiable."
+    function.__doc__ = docstring(op)
     return function
+
+
+# the standard's page per function; the extensions (linalg, fft) have their own folder
+SPEC_PAGE = "https://data-apis.org/array-api/latest/{}/generated/array_api.{}.html"
+DEFAULT_SOURCE = "PyTorch's ``tools/autograd/derivatives.yaml`` and ``FunctionsManual.cpp``"
+
+
+def differentiable_arguments(op: Op) -> tuple[str, ...] | None:
+    """The array parameters ``op`` has a VJP rule for; ``None`` if it is never recorded."""
+    if not op.differentiable:
+        return None
+    if isinstance(op.vjp, Mapping):
+        return tuple(op.vjp)
+    return tuple(op.arrays) if callable(op.vjp) else ()
+
+
+def spec_page(op: Op) -> str:
+    """The standard's page of ``op`` (``linalg.`` and ``fft.`` included); ``""`` if private."""
+    if op.short_name.startswith("_") and not op.short_name.startswith("__"):
+        return ""
+    folder = "extensions" if "." in op.name else "API_specification"
+    return SPEC_PAGE.format(folder, ("array." if op.name.startswith("__") else "") + op.name)
+
+
+def _words(names) -> str:
+    quoted = [f"``{n}``" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _fill(text: str) -> str:
+    return textwrap.fill(text, 79, break_long_words=False, break_on_hyphens=False)
+
+
+# per record (by identity; records are unhashable): every namespace binds the same text
+_DOCSTRINGS: dict[int, tuple[Op, str]] = {}
+
+
+def docstring(op: Op) -> str:
+    """The numpydoc docstring of the function bound from ``op``, assembled from its text.
+
+    A summary line, the standard's page, short Parameters and Returns, and a
+    "Differentiation" section: the differentiable arguments, the rule, its
+    source, the notes on conventions and the accepted dtypes.
+    """
+    cached = _DOCSTRINGS.get(id(op))
+    if cached is not None and cached[0] is op:
+        return cached[1]
+    text = _assemble(op)
+    _DOCSTRINGS[id(op)] = (op, text)
+    return text
+
+
+def _assemble(op: Op) -> str:
+    summary = op.summary or f"``{op.name}``, as the array API standard defines it."
+    lines = [summary, ""]
+    page = spec_page(op)
+    if page:
+        lines += [f"Array API standard: {page}", ""]
+    differentiable = differentiable_arguments(op)
+    lines += ["Parameters", "----------"]
+    for p in parameters(op.signature):
+        name = ("*" if p.kind is inspect.Parameter.VAR_POSITIONAL else "") + p.name
+        if p.name in op.arrays:
+            kind = "sequence of arrays" if op.sequence else "array"
+            role = "Differentiable." if differentiable and p.name in differentiable else \
+                "No gradient flows to it."
+            lines += [f"{name} : {kind}", f"    {role}"]
+        else:
+            default = "" if p.default is inspect.Parameter.empty else \
+                f", default {p.default!r}"
+            lines += [f"{name} : optional{default}" if default else name,
+                      "    As in the standard."]
+    lines += ["", "Returns", "-------", "out",
+              "    As in the standard." + (" Carries the history of the differentiable inputs."
+                                           if differentiable else ""), ""]
+    lines += ["Differentiation", "---------------"]
+    if differentiable is None:
+        lines.append("Not differentiable (never recorded).")
+    elif not differentiable:
+        lines.append(_fill("Not differentiable: recorded without a rule, so a backward or a "
+                           "JVP through it raises an error (use ``stop_gradient`` on its "
+                           "output)."))
+    else:
+        lines.append(f"Differentiable in {_words(differentiable)}, in reverse and "
+                     "forward mode.")
+    if differentiable is not None and op.rule:
+        lines += ["", _fill(op.rule)]
+    if differentiable:
+        lines += ["", _fill(f"Source: {op.source or DEFAULT_SOURCE}.")]
+    if op.doc:
+        lines += ["", _fill(op.doc)]
+    lines += ["", f"Accepted dtypes: {op.dtypes} (in the standard's words)."]
+    return "\n".join(lines) + "\n"
 
 
 _RAW_TEMPLATE = """\

@@ -70,6 +70,13 @@ def _differentiable_in(op) -> str:
     return "no rule"
 
 
+def _function_link(op) -> str:
+    """The function's entry on the function reference page; array methods as literals."""
+    if op.name.startswith("__"):
+        return f"``{op.name}``"
+    return f":func:`{op.name} <arrayapi_autograd.numpy.{op.name}>`"
+
+
 def ops_page() -> str:
     out = []
     from arrayapi_autograd.ops import SECTIONS
@@ -83,10 +90,29 @@ def ops_page() -> str:
         doc = (module.__doc__ or "").strip().split("\n\n")[0]
         if doc:
             out.append(_escape(doc) + "\n")
-        rows = [[f"``{op.name}``", _escape(op.dtypes), _differentiable_in(op),
+        rows = [[_function_link(op), _escape(op.dtypes), _differentiable_in(op),
                  f"``{op.signature}``"] for op in ops]
         out.append(_list_table(["function", "dtypes", "differentiable in", "signature"],
                                rows, widths=[20, 20, 20, 40]))
+    return "\n".join(out)
+
+
+def functions_page() -> str:
+    """Every public function of the namespace with its docstring, by the standard's sections.
+
+    The docstrings are generated from the op records (``_op.docstring``), so
+    the page documents ``arrayapi_autograd.numpy``; every backend's namespace
+    has the same functions and docstrings (where the backend has the function).
+    """
+    from arrayapi_autograd.ops import SECTIONS
+
+    out = []
+    for title, _, _, ops in SECTIONS:
+        names = [op.name for op in ops if not op.short_name.startswith("_")]
+        if not names:
+            continue
+        out.append(f"{title}\n{'-' * len(title)}\n")
+        out.extend(f".. autofunction:: arrayapi_autograd.numpy.{name}\n" for name in names)
     return "\n".join(out)
 
 
@@ -285,6 +311,7 @@ def main(out_dir: str, root: str) -> list:
     pages = {
         "transforms.rst": transforms_page,
         "ops.rst": ops_page,
+        "functions.rst": functions_page,
         "compat.rst": lambda: compat_page(root),
         "conformance.rst": lambda: conformance_page(root),
         "benchmarks.rst": lambda: benchmarks_page(root),

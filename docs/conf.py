@@ -42,6 +42,7 @@ myst_enable_extensions: list = []
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
+napoleon_custom_sections = ["Differentiation"]  # the namespace functions' derivative part
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"
 autodoc_default_options: dict = {}

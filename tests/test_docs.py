@@ -220,3 +220,25 @@ def test_pages_render_in_a_browser(built):
     # benchmarks: the targets and one table per workload of the committed full run
     assert len(pages["benchmarks"]["tables"]) >= 8
     assert all(rows >= 2 for rows in pages["benchmarks"]["tables"])
+
+
+def test_function_reference_shows_every_docstring(built):
+    """The function reference page holds every namespace function with its generated
+    docstring, and the ops tables link to it."""
+    from arrayapi_autograd.ops import ALL_OPS
+
+    returncode, output, html = built
+    assert returncode == 0, output
+    page = (html / "functions.html").read_text()
+    names = [op.name for op in ALL_OPS if not op.short_name.startswith("_")]
+    for name in names:
+        assert f'id="arrayapi_autograd.numpy.{name}"' in page, name
+    assert page.count(">Differentiation<") == len(names)
+    start = page.index('id="arrayapi_autograd.numpy.expm1"')
+    entry = page[start:page.index('id="arrayapi_autograd.numpy.log"', start)]
+    assert "generated/array_api.expm1.html" in entry
+    text = " ".join(re.sub(r"<[^>]+>", " ", entry).split())
+    assert "d/dx = out + 1" in text and "Accepted dtypes: floating-point" in text
+    assert "(array API standard), differentiable." not in page
+    ops = (html / "ops.html").read_text()
+    assert 'href="functions.html#arrayapi_autograd.numpy.linalg.solve"' in ops

@@ -186,9 +186,18 @@ GETITEM = Op("__getitem__", "any", signature="x, /, key", reads=(), forward=_get
              # basic indexing returns a view; integer-array and boolean keys a copy
              view=lambda params: not _has_array(params["key"]), batch=_batch_getitem,
              vjp={"x": _getitem_vjp},
-             jvp={"x": lambda ns, t, x, out, key: getitem_forward(t, key)})
+             jvp={"x": lambda ns, t, x, out, key: getitem_forward(t, key)},
+             summary="``x[key]``: the elements of ``x`` that ``key`` selects.",
+             rule=("Linear: the JVP indexes the tangent; the VJP scatters the cotangent into "
+                   "zeros of ``x``'s shape, adding at repeated integer indices."),
+             source="PyTorch's ``index_put`` with ``accumulate=True``")
 SETITEM = Op("__setitem__", "any", signature="x, value, /, key", arrays=("x", "value"),
-             forward=_setitem_forward, reads=(), vjp=_setitem_vjp, jvp=_setitem_jvp)
+             forward=_setitem_forward, reads=(), vjp=_setitem_vjp, jvp=_setitem_jvp,
+             summary="``x[key] = value``, recorded as a new node.",
+             rule=("The kept elements of ``x`` get the cotangent with the written positions "
+                   "zeroed; ``value`` gets the cotangent at those positions, summed back to "
+                   "its shape."),
+             source="PyTorch's ``index_put_`` backward")
 
 ARRAY_METHOD_OPS: tuple[Op, ...] = (
     GETITEM,
@@ -197,15 +206,22 @@ ARRAY_METHOD_OPS: tuple[Op, ...] = (
        forward=_scatter_add_forward, reads=(), batch=_batch_scatter,
        vjp={"values": lambda ns, ct, values, out, key, shape: ct[key]},
        jvp={"values": lambda ns, t, values, out, key, shape:
-            ns._function("_scatter_add")(t, key=key, shape=shape)}),
+            ns._function("_scatter_add")(t, key=key, shape=shape)},
+       summary="Private: ``values`` added into zeros of ``shape`` at ``key``.",
+       rule="Linear: its VJP gathers the cotangent at ``key``."),
     # the transpose of basic indexing: the cotangent written into zeros (no repeats)
     Op("_index_embed", "any", signature="values, /, *, key, shape", arrays=("values",),
        forward=_index_embed_forward, reads=(), batch=_batch_scatter,
        vjp={"values": lambda ns, ct, values, out, key, shape: ct[key]},
        jvp={"values": lambda ns, t, values, out, key, shape:
-            ns._function("_index_embed")(t, key=key, shape=shape)}),
+            ns._function("_index_embed")(t, key=key, shape=shape)},
+       summary=("Private: ``values`` written into zeros of ``shape`` at a basic-indexing "
+                "``key``."),
+       rule="Linear: its VJP gathers the cotangent at ``key``."),
     Op("_to_device", "any", signature="x, device, /, *, stream=None",
        forward=_to_device_forward, reads=(), batch=_batching.elementwise,
        vjp={"x": lambda ns, ct, x, out, device, stream: ns._to_device(ct, x.device, None)},
-       jvp={"x": lambda ns, t, x, out, device, stream: ns._to_device(t, device, stream)}),
+       jvp={"x": lambda ns, t, x, out, device, stream: ns._to_device(t, device, stream)},
+       summary="Private: ``x`` copied to ``device``.",
+       rule="The VJP moves the cotangent back to ``x``'s device; the JVP moves the tangent."),
 )

@@ -20,7 +20,7 @@ from .. import _errors
 from .. import _batching
 from .._array_object import Array
 from .._batching import BatchedArray
-from .._op import Op, creation, linear
+from .._op import Op, creation, docstring, linear
 from ._results import sequence_of_version
 
 
@@ -76,13 +76,7 @@ def _bind_asarray(op, ns):
     xp = ns._xp
 
     def asarray(obj, /, *, dtype=None, device=None, copy=None):
-        """Convert ``obj`` to an array (array API ``asarray``).
-
-        A wrapped array comes back as itself when nothing changes, otherwise
-        as a differentiable copy, cast or device transfer; other objects
-        (Python scalars and sequences, backend arrays, DLPack or buffer
-        objects) become arrays without history.
-        """
+        # the docstring is the record's (_op.docstring)
         if isinstance(obj, BatchedArray):
             # every row converted alike: the physical array, batch axis kept
             return BatchedArray(asarray(obj._physical, dtype=dtype, device=device, copy=copy),
@@ -104,6 +98,7 @@ def _bind_asarray(op, ns):
         return ns._wrap(xp.asarray(_unwrap_nested(obj, ns), dtype=dtype, device=device,
                                    copy=copy))
 
+    asarray.__doc__ = docstring(op)
     return asarray
 
 
@@ -141,28 +136,60 @@ _LIKE = "x, /, *, dtype=None, device=None"
 
 CREATION_OPS: tuple[Op, ...] = (
     Op("asarray", "any", signature="obj, /, *, dtype=None, device=None, copy=None",
-       arrays=(), differentiable=False, bind=_bind_asarray),
+       arrays=(), differentiable=False, bind=_bind_asarray,
+       summary=("Convert an object (array, Python scalar or nested sequence, buffer) to an "
+                "array."),
+       doc=("A wrapped array comes back as itself when nothing changes, otherwise as a "
+            "differentiable copy, cast (``astype``) or device transfer; other objects (Python "
+            "scalars and sequences, backend arrays, DLPack or buffer objects) become arrays "
+            "without history.")),
     creation("arange", "start, /, stop=None, step=1, *, dtype=None, device=None",
-             forward=_scalars_unwrapped("arange", "start", "stop", "step")),
-    creation("empty", "shape, *, dtype=None, device=None"),
-    creation("empty_like", _LIKE, arrays=("x",), batch=_batching.like),
-    creation("eye", "n_rows, n_cols=None, /, *, k=0, dtype=None, device=None"),
-    creation("from_dlpack", "x, /, *, device=None, copy=None"),
+             forward=_scalars_unwrapped("arange", "start", "stop", "step"),
+             summary=("Evenly spaced values in the half-open interval ``[start, stop)``, "
+                      "``step`` apart.")),
+    creation("empty", "shape, *, dtype=None, device=None",
+             summary="A new array of the given shape with uninitialized contents."),
+    creation("empty_like", _LIKE, arrays=("x",), batch=_batching.like,
+             summary=("An uninitialized array with the shape (and by default the dtype) of "
+                      "``x``.")),
+    creation("eye", "n_rows, n_cols=None, /, *, k=0, dtype=None, device=None",
+             summary=("A two-dimensional array with ones on the ``k``-th diagonal and zeros "
+                      "elsewhere.")),
+    creation("from_dlpack", "x, /, *, device=None, copy=None",
+             summary="An array from an object that supports the DLPack protocol."),
     creation("full", "shape, fill_value, *, dtype=None, device=None",
-             forward=_scalars_unwrapped("full", "fill_value")),
+             forward=_scalars_unwrapped("full", "fill_value"),
+             summary="A new array of the given shape filled with ``fill_value``."),
     creation("full_like", "x, /, fill_value, *, dtype=None, device=None", arrays=("x",),
-             batch=_batching.like, forward=_scalars_unwrapped("full_like", "fill_value")),
+             batch=_batching.like, forward=_scalars_unwrapped("full_like", "fill_value"),
+             summary="An array with the shape of ``x`` filled with ``fill_value``."),
     creation("linspace", "start, stop, /, num, *, dtype=None, device=None, endpoint=True",
-             forward=_scalars_unwrapped("linspace", "start", "stop")),
+             forward=_scalars_unwrapped("linspace", "start", "stop"),
+             summary=("``num`` evenly spaced numbers over the interval from ``start`` to "
+                      "``stop``.")),
     Op("meshgrid", "numeric", signature="*arrays, indexing='xy'", arrays=("arrays",),
        sequence=True, forward=_meshgrid_forward, adapt=sequence_of_version, reads=(),
-       vjp=_meshgrid_vjp, jvp=_meshgrid_jvp),
-    creation("ones", "shape, *, dtype=None, device=None"),
-    creation("ones_like", _LIKE, arrays=("x",), batch=_batching.like),
-    creation("zeros", "shape, *, dtype=None, device=None"),
-    creation("zeros_like", _LIKE, arrays=("x",), batch=_batching.like),
+       vjp=_meshgrid_vjp, jvp=_meshgrid_jvp,
+       summary="Coordinate matrices from coordinate vectors.",
+       rule=("Output ``i`` broadcasts input ``i``: its VJP sums the cotangent over every other "
+             "axis, its JVP broadcasts the tangent the same way (PyTorch differentiates "
+             "``meshgrid`` through ``expand``).")),
+    creation("ones", "shape, *, dtype=None, device=None",
+             summary="A new array of the given shape filled with ones."),
+    creation("ones_like", _LIKE, arrays=("x",), batch=_batching.like,
+             summary="An array of ones with the shape of ``x``."),
+    creation("zeros", "shape, *, dtype=None, device=None",
+             summary="A new array of the given shape filled with zeros."),
+    creation("zeros_like", _LIKE, arrays=("x",), batch=_batching.like,
+             summary="An array of zeros with the shape of ``x``."),
     linear("tril", "any", batch=_batching.elementwise, signature="x, /, *, k=0",
-           vjp={"x": lambda ns, ct, x, out, k: ns.tril(ct, k=k)}),
+           vjp={"x": lambda ns, ct, x, out, k: ns.tril(ct, k=k)},
+           summary=("The lower triangle of a matrix (or a stack of matrices), zeros above the "
+                    "``k``-th diagonal."),
+           rule="applies the same mask to the cotangent: ``tril(ct, k=k)``"),
     linear("triu", "any", batch=_batching.elementwise, signature="x, /, *, k=0",
-           vjp={"x": lambda ns, ct, x, out, k: ns.triu(ct, k=k)}),
+           vjp={"x": lambda ns, ct, x, out, k: ns.triu(ct, k=k)},
+           summary=("The upper triangle of a matrix (or a stack of matrices), zeros below the "
+                    "``k``-th diagonal."),
+           rule="applies the same mask to the cotangent: ``triu(ct, k=k)``"),
 )

@@ -32,9 +32,9 @@ def _bind_inspection(op, ns):
     return standard_signature(op, ns, backend_function)
 
 
-def _inspection(name: str, signature: str) -> Op:
+def _inspection(name: str, signature: str, **text) -> Op:
     return Op(name, "any", signature=signature, arrays=(), differentiable=False,
-              reads=(), bind=_bind_inspection)
+              reads=(), bind=_bind_inspection, **text)
 
 
 def _astype_jvp(ns, t, x, out, dtype, copy, device):
@@ -52,10 +52,23 @@ DATA_TYPE_OPS: tuple[Op, ...] = (
        view=lambda params: params["copy"] is False,  # then x itself may come back
        vjp={"x": lambda ns, ct, x, out, dtype, copy, device: (
            ct if device is None else ns._to_device(ct, x.device, None))},
-       jvp={"x": _astype_jvp}),
-    _inspection("can_cast", "from_, to, /"),
-    _inspection("finfo", "type, /"),
-    _inspection("iinfo", "type, /"),
-    _inspection("isdtype", "dtype, kind"),
-    _inspection("result_type", "*arrays_and_dtypes"),
+       jvp={"x": _astype_jvp},
+       summary="Copy (or cast) an array to the given dtype.",
+       rule=("The VJP casts the cotangent back to the input's dtype (the real part for a real "
+             "input cast to complex); the JVP casts the tangent (the real part for a "
+             "complex-to-real cast).  A cast to an integer or boolean dtype has no derivative "
+             "and is not recorded."),
+       source="PyTorch's ``_to_copy`` and ``_to_copy_backward``"),
+    _inspection("can_cast", "from_, to, /",
+                summary=("Whether a cast from one dtype (or the dtype of an array) to another "
+                         "is allowed by the type promotion rules.")),
+    _inspection("finfo", "type, /",
+                summary="Machine limits of a floating-point dtype."),
+    _inspection("iinfo", "type, /",
+                summary="Machine limits of an integer dtype."),
+    _inspection("isdtype", "dtype, kind",
+                summary=("Whether a dtype belongs to a given kind (``'real floating'``, "
+                         "``'integral'``...).")),
+    _inspection("result_type", "*arrays_and_dtypes",
+                summary="The dtype that type promotion gives for the given arrays and dtypes."),
 )

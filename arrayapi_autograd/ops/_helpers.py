@@ -7,7 +7,7 @@ import inspect
 
 from .._array_object import Array
 from .._batching import BatchedArray
-from .._op import parameters
+from .._op import docstring, parameters
 
 
 def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
@@ -87,7 +87,7 @@ def standard_signature(op, ns, backend_function):
     function = scope[name]
     function.__qualname__ = name
     function.__module__ = ns.__name__
-    function.__doc__ = getattr(backend_function, "__doc__", None)
+    function.__doc__ = docstring(op)
     return function
 
 

@@ -116,10 +116,18 @@ INDEXING_OPS: tuple[Op, ...] = (
     Op("take", "any", batch=_batch_take, reads={"x": ("indices",)},
        signature="x, indices, /, *, axis=None", arrays=("x", "indices"),
        forward=_take_forward, vjp={"x": _take_vjp},
-       jvp={"x": lambda ns, t, x, indices, out, axis: ns.take(t, indices, axis=axis)}),
+       jvp={"x": lambda ns, t, x, indices, out, axis: ns.take(t, indices, axis=axis)},
+       summary="Elements of ``x`` at the given integer indices, along ``axis``.",
+       rule=("Linear in ``x``: the JVP takes the tangent at the same indices; the VJP scatters "
+             "the cotangent into zeros of ``x``'s shape, adding at repeated indices."),
+       source="PyTorch's ``index_select`` backward (``index_add``)"),
     Op("take_along_axis", "any", batch=_batch_along_axis, reads={"x": ("indices",)},
        signature="x, indices, /, *, axis=-1",
        arrays=("x", "indices"), vjp={"x": _take_along_axis_vjp},
        jvp={"x": lambda ns, t, x, indices, out, axis:
-            ns.take_along_axis(t, indices, axis=axis)}),
+            ns.take_along_axis(t, indices, axis=axis)},
+       summary="Elements of ``x`` picked along ``axis`` by an index array of matching shape.",
+       rule=("Linear in ``x``: the JVP gathers the tangent the same way; the VJP scatters the "
+             "cotangent into zeros of ``x``'s shape, adding at repeated indices."),
+       source="PyTorch's ``take_along_dim`` backward (``scatter_add``)"),
 )

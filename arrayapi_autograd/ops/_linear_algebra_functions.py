@@ -173,12 +173,28 @@ def _batch_tensordot(ctx, primals, params):
 
 LINEAR_ALGEBRA_OPS: tuple[Op, ...] = (
     bilinear("matmul", "numeric", batch=_batch_matmul,
-             vjp={"x1": _matmul_vjp_x1, "x2": _matmul_vjp_x2}),
+             vjp={"x1": _matmul_vjp_x1, "x2": _matmul_vjp_x2},
+             summary=("The matrix product of ``x1`` and ``x2`` (with the standard's rules for "
+                      "one-dimensional and stacked operands)."),
+             rule=("``ct @ conj(x2)^T`` for ``x1`` and ``conj(x1)^T @ ct`` for ``x2``, summed "
+                   "back to broadcast shapes"),
+             source="PyTorch's ``matmul`` backward"),
     bilinear("vecdot", "numeric", batch=_batching.broadcast_axis,
              signature="x1, x2, /, *, axis=-1",
-             vjp={"x1": _vecdot_vjp_x1, "x2": _vecdot_vjp_x2}),
+             vjp={"x1": _vecdot_vjp_x1, "x2": _vecdot_vjp_x2},
+             summary="The dot product ``sum(conj(x1) * x2)`` of vectors along ``axis``.",
+             rule=("``x2 * conj(ct)`` for ``x1`` and ``x1 * ct`` for ``x2``, broadcast along "
+                   "``axis``"),
+             source="PyTorch's ``linalg_vecdot`` backward"),
     bilinear("tensordot", "numeric", batch=_batch_tensordot,
-             signature="x1, x2, /, *, axes=2", vjp=_tensordot_vjp),
+             signature="x1, x2, /, *, axes=2", vjp=_tensordot_vjp,
+             summary="The tensor contraction of ``x1`` and ``x2`` over the given axes.",
+             rule=("the cotangent contracted with the conjugated other operand over the free "
+                   "axes, permuted back to the operand's axis order"),
+             source="JAX's ``_dot_general_transpose_lhs``/``_rhs`` in ``lax.py``"),
     linear("matrix_transpose", "any", batch=_batching.elementwise, view=True,
-           vjp={"x": lambda ns, ct, x, out: ns.matrix_transpose(ct)}),
+           vjp={"x": lambda ns, ct, x, out: ns.matrix_transpose(ct)},
+           summary=("The transpose of a matrix (or a stack of matrices): the last two axes "
+                    "swapped."),
+           rule="transposes the cotangent back"),
 )

@@ -21,20 +21,27 @@ from .._op import Op, nondifferentiable
 from ._results import UniqueAllResult, UniqueCountsResult, UniqueInverseResult, named
 
 
-def _no_derivative(name: str, result=None) -> Op:
+def _no_derivative(name: str, result=None, **text) -> Op:
     """Recorded, with no rule: a backward or JVP through its values raises."""
     return Op(name, "any", vjp={}, jvp={}, reads=(),
-              adapt=None if result is None else named(result))
+              adapt=None if result is None else named(result), **text)
 
 
 SET_OPS: tuple[Op, ...] = (
     # the standard's named fields on every backend (ops/_results.py)
-    _no_derivative("unique_all", UniqueAllResult),
-    _no_derivative("unique_counts", UniqueCountsResult),
-    _no_derivative("unique_inverse", UniqueInverseResult),
-    _no_derivative("unique_values"),
+    _no_derivative("unique_all", UniqueAllResult,
+                   summary=("The unique elements of ``x`` with their first indices, inverse "
+                            "indices and counts.")),
+    _no_derivative("unique_counts", UniqueCountsResult,
+                   summary="The unique elements of ``x`` and their counts."),
+    _no_derivative("unique_inverse", UniqueInverseResult,
+                   summary=("The unique elements of ``x`` and the indices that rebuild ``x`` "
+                            "from them.")),
+    _no_derivative("unique_values",
+                   summary="The unique elements of ``x``."),
     nondifferentiable("isin", "real numeric",
                       batch=_batching.unbatched_only(1)(_batching.elementwise),
                       signature="x1, x2, /, *, invert=False",
-                      arrays=("x1", "x2")),
+                      arrays=("x1", "x2"),
+                      summary="Whether each element of ``x1`` is in ``x2``."),
 )

@@ -77,9 +77,15 @@ def _gather_by_take(xp, a, indices, axis):
 _SORT = "x, /, *, axis=-1, descending=False, stable=True"
 
 SORTING_OPS: tuple[Op, ...] = (
-    nondifferentiable("argsort", "real numeric", batch=_batching.axes("axis"), signature=_SORT),
+    nondifferentiable("argsort", "real numeric", batch=_batching.axes("axis"), signature=_SORT,
+                      summary="The indices that sort ``x`` along ``axis``."),
     Op("sort", "real numeric", batch=_batching.axes("axis"),
-       signature=_SORT, vjp={"x": _sort_vjp}, jvp={"x": _sort_jvp}),
+       signature=_SORT, vjp={"x": _sort_vjp}, jvp={"x": _sort_jvp},
+       summary="``x`` sorted along ``axis``.",
+       rule=("A permutation of ``x``: the VJP scatters the cotangent back through the (stable) "
+             "sorting permutation, so tied values get the cotangent of the positions a stable "
+             "sort gives them; the JVP gathers the tangent by the permutation."),
+       source="PyTorch's ``sort`` backward (``value_selecting_reduction_backward``)"),
     # private: ``a`` gathered along ``axis`` by a permutation ``indices`` whose inverse is
     # ``inverse`` (integer arrays, constants); linear, its transpose gathers by ``inverse``
     Op("_permute", "any", batch=_batch_along_axis, signature="a, indices, inverse, /, *, axis",
@@ -87,5 +93,7 @@ SORTING_OPS: tuple[Op, ...] = (
        vjp={"a": lambda ns, ct, a, indices, inverse, out, axis:
             _permute(ns, ct, inverse, indices, axis)},
        jvp={"a": lambda ns, t, a, indices, inverse, out, axis:
-            _permute(ns, t, indices, inverse, axis)}),
+            _permute(ns, t, indices, inverse, axis)},
+       summary="Private: ``a`` gathered along ``axis`` by a permutation with known inverse.",
+       rule="Linear: its VJP gathers by the inverse permutation."),
 )

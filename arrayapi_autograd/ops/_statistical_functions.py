@@ -235,30 +235,63 @@ def _flip_forward(xp, x, *, axis):
 
 
 STATISTICAL_OPS: tuple[Op, ...] = (
-    linear("sum", "numeric", batch=_batching.reduction, signature=_REDUCTION, vjp={"x": _sum_vjp}),
+    linear("sum", "numeric", batch=_batching.reduction, signature=_REDUCTION, vjp={"x": _sum_vjp},
+           summary="The sum of the elements along ``axis``.",
+           rule="broadcasts the cotangent back to ``x``'s shape"),
     linear("mean", "floating-point", batch=_batching.reduction,
-           signature="x, /, *, axis=None, keepdims=False", vjp={"x": _mean_vjp}),
+           signature="x, /, *, axis=None, keepdims=False", vjp={"x": _mean_vjp},
+           summary="The arithmetic mean along ``axis``.",
+           rule="broadcasts the cotangent back, divided by the number of elements reduced"),
     Op("max", "real numeric", batch=_batching.reduction,
        signature="x, /, *, axis=None, keepdims=False",
-       vjp={"x": _extremum_vjp}, jvp={"x": _extremum_jvp}, reads=("x", "out")),
+       vjp={"x": _extremum_vjp}, jvp={"x": _extremum_jvp}, reads=("x", "out"),
+       summary="The maximum along ``axis``.",
+       rule=("The cotangent goes to the maximal elements, spread evenly among ties (PyTorch's "
+             "``amax`` with ``scale_grad_by_count``); the JVP is the mean of the tangents at "
+             "the maxima.")),
     Op("min", "real numeric", batch=_batching.reduction,
        signature="x, /, *, axis=None, keepdims=False",
-       vjp={"x": _extremum_vjp}, jvp={"x": _extremum_jvp}, reads=("x", "out")),
+       vjp={"x": _extremum_vjp}, jvp={"x": _extremum_jvp}, reads=("x", "out"),
+       summary="The minimum along ``axis``.",
+       rule=("The cotangent goes to the minimal elements, spread evenly among ties (PyTorch's "
+             "``amin`` with ``scale_grad_by_count``); the JVP is the mean of the tangents at "
+             "the minima.")),
     Op("prod", "numeric", batch=_batching.reduction,
-       signature=_REDUCTION, vjp={"x": _prod_vjp}, jvp={"x": _prod_jvp}),
+       signature=_REDUCTION, vjp={"x": _prod_vjp}, jvp={"x": _prod_jvp},
+       summary="The product of the elements along ``axis``.",
+       rule=("The VJP multiplies the cotangent by the product of the other elements, formed "
+             "without division from exclusive cumulative products, so zeros are exact."),
+       source="PyTorch's ``prod_safe_zeros_backward``"),
     linear("cumulative_sum", "numeric", batch=_batching.flattening,
-           signature=_CUMULATIVE, vjp={"x": _cumulative_sum_vjp}),
+           signature=_CUMULATIVE, vjp={"x": _cumulative_sum_vjp},
+           summary="The cumulative sum along ``axis``.",
+           rule=("is the reversed cumulative sum of the cotangent (with ``include_initial`` "
+                 "its first entry, for the constant initial 0, is dropped)"),
+           source="PyTorch's ``cumsum_backward``"),
     Op("cumulative_prod", "numeric", batch=_batching.flattening,
        signature=_CUMULATIVE, reads=("x", "out"),
-       vjp={"x": _cumulative_prod_vjp}, jvp={"x": _cumulative_prod_jvp}),
+       vjp={"x": _cumulative_prod_vjp}, jvp={"x": _cumulative_prod_jvp},
+       summary="The cumulative product along ``axis``.",
+       rule=("The VJP is ``reversed_cumsum(ct * out) / x`` when ``x`` has no zero; otherwise "
+             "each term is formed without division, so zeros are exact to every order."),
+       source="PyTorch's ``cumprod_backward``"),
     Op("var", "real floating-point", batch=_batching.reduction,
        signature=_MOMENT, vjp={"x": _var_vjp},
-       jvp={"x": _var_jvp}),
+       jvp={"x": _var_jvp},
+       summary="The variance along ``axis``, with ``correction`` degrees of freedom removed.",
+       rule="The VJP is ``ct * 2 * (x - mean) / (N - correction)``.",
+       source="PyTorch's ``var_backward``"),
     Op("std", "real floating-point", batch=_batching.reduction,
        signature=_MOMENT, vjp={"x": _std_vjp},
-       jvp={"x": _std_jvp}, reads=("x", "out")),
+       jvp={"x": _std_jvp}, reads=("x", "out"),
+       summary=("The standard deviation along ``axis``, with ``correction`` degrees of freedom "
+                "removed."),
+       rule="The VJP is ``var``'s applied to ``ct / (2 * std)``; 0 where ``std == 0``.",
+       source="PyTorch's ``std_backward``"),
     # private: reverses the order along one axis; linear and its own transpose
     linear("_flip", "any", batch=_batching.axes("axis"),
            signature="x, /, *, axis", forward=_flip_forward,
-           vjp={"x": lambda ns, ct, x, out, axis: _flip(ns, ct, axis)}),
+           vjp={"x": lambda ns, ct, x, out, axis: _flip(ns, ct, axis)},
+           summary="Private: ``x`` reversed along one axis.",
+           rule="flips the cotangent again along ``axis``"),
 )

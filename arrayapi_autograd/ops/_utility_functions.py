@@ -88,11 +88,19 @@ def _batch_diff(ctx, primals, params):
 
 UTILITY_OPS: tuple[Op, ...] = (
     nondifferentiable("all", "any", batch=_batching.reduction,
-                      signature="x, /, *, axis=None, keepdims=False"),
+                      signature="x, /, *, axis=None, keepdims=False",
+                      summary="Whether all elements along ``axis`` are true."),
     nondifferentiable("any", "any", batch=_batching.reduction,
-                      signature="x, /, *, axis=None, keepdims=False"),
+                      signature="x, /, *, axis=None, keepdims=False",
+                      summary="Whether any element along ``axis`` is true."),
     Op("diff", "numeric", batch=_batch_diff,
        signature="x, /, *, axis=-1, n=1, prepend=None, append=None",
        arrays=("x", "prepend", "append"), forward=_diff_forward, reads=(),
-       vjp=_diff_vjp, jvp=_diff_jvp),
+       vjp=_diff_vjp, jvp=_diff_jvp,
+       summary=("The ``n``-th forward difference along ``axis`` (of ``prepend``, ``x`` and "
+                "``append`` joined)."),
+       rule=("Linear in ``x``, ``prepend`` and ``append`` jointly: the JVP is ``diff`` of the "
+             "tangents; the VJP is ``(-1)**n * diff(ct, n=n)`` of the cotangent padded with "
+             "``n`` zeros on each side, split back into the three parts."),
+       source="PyTorch's ``diff_backward``"),
 )

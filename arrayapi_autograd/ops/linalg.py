@@ -944,73 +944,171 @@ def _batch_outer(ctx, primals, params):
     return ctx.wrap(a * b)
 
 
+# the source of the matrix-function rules, as the docstrings cite it
+_GILES = ("M. Giles, \"An extended collection of matrix derivative results for forward and "
+         "reverse mode algorithmic differentiation\" (2008), "
+         "https://people.maths.ox.ac.uk/gilesm/files/NA-08-01.pdf")
+
 LINALG_OPS: tuple[Op, ...] = (
     Op("linalg.cholesky", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, upper=False",
-       vjp={"x": _cholesky_vjp}, jvp={"x": _cholesky_jvp}, reads=("out",)),
+       vjp={"x": _cholesky_vjp}, jvp={"x": _cholesky_jvp}, reads=("out",),
+       summary=("The Cholesky factor of a complex Hermitian or real symmetric "
+                "positive-definite matrix."),
+       rule=("With ``L`` the lower factor, the VJP is ``L^-H phi(tril(L^H ct)) L^-1`` with "
+             "``phi(X) = (X + tril(X, -1)^H) / 2``, the JVP ``L pi(L^-1 t L^-H)`` with "
+             "``pi(X) = tril(X) - diag(X) / 2``; both assume a positive-definite input."),
+       source="PyTorch's ``cholesky_backward``/``cholesky_jvp``; " + _GILES),
     bilinear("linalg.cross", "numeric", batch=_batching.broadcast_axis,
              signature="x1, x2, /, *, axis=-1",
              vjp={"x1": lambda ns, ct, x1, x2, out, axis:
                   ns.linalg.cross(conj(ns, x2), ct, axis=axis),
                   "x2": lambda ns, ct, x1, x2, out, axis:
-                  ns.linalg.cross(ct, conj(ns, x1), axis=axis)}),
+                  ns.linalg.cross(ct, conj(ns, x1), axis=axis)},
+             summary="The cross product of 3-element vectors along ``axis``.",
+             rule="``cross(conj(x2), ct)`` for ``x1`` and ``cross(ct, conj(x1))`` for ``x2``"),
     Op("linalg.det", "floating-point", batch=_batching.elementwise,
-       vjp={"x": _det_vjp}, jvp={"x": _det_jvp}),
+       vjp={"x": _det_vjp}, jvp={"x": _det_jvp},
+       summary="The determinant of a square matrix (or a stack).",
+       rule=("The gradient is the cofactor matrix ``adj(x)^T``, computed through an SVD, so it "
+             "is defined at every square matrix, singular or not (beyond PyTorch, which gives "
+             "zeros at exactly singular inputs of rank n - 1); the JVP is ``sum(adj(x)^T * "
+             "t)``."),
+       source=_GILES + "; PyTorch's ``linalg_det_backward``"),
     linear("linalg.diagonal", "any", batch=_batching.elementwise,
            signature="x, /, *, offset=0", view=True,
-           vjp={"x": _diagonal_vjp}),
+           vjp={"x": _diagonal_vjp},
+           summary="The ``offset``-th diagonal of a matrix (or a stack).",
+           rule="writes the cotangent onto the diagonal of zeros of ``x``'s shape"),
     Op("linalg.eig", "floating-point", batch=_batching.elementwise, adapt=named(EigResult),
        vjp={"x": _eig_vjp}, jvp={"x": _eig_jvp},
-       reads=("out",), sparse_cotangents=True),
+       reads=("out",), sparse_cotangents=True,
+       summary="The eigenvalues and right eigenvectors of a square matrix.",
+       rule=("Assumes distinct eigenvalues (elsewhere inf or NaN, as in PyTorch); eigenvectors "
+             "are defined up to a phase, so only losses invariant to it have a meaningful "
+             "gradient."),
+       source="PyTorch's ``linalg_eig_backward``/``linalg_eig_jvp``; " + _GILES),
     Op("linalg.eigh", "floating-point", batch=_batching.elementwise, adapt=named(EighResult),
        vjp={"x": _eigh_vjp}, jvp={"x": _eigh_jvp},
-       reads=("out",), sparse_cotangents=True),
+       reads=("out",), sparse_cotangents=True,
+       summary=("The eigenvalues and eigenvectors of a complex Hermitian or real symmetric "
+                "matrix."),
+       rule=("Assumes distinct eigenvalues for the eigenvectors' term; with only the "
+             "eigenvalues used the gradient ``V diag(ct) V^H`` is finite at repeated "
+             "eigenvalues.  Eigenvectors are defined up to sign (a phase), so only losses "
+             "invariant to it have a meaningful gradient."),
+       source="PyTorch's ``linalg_eig_backward`` (Hermitian case); " + _GILES),
     Op("linalg.eigvals", "floating-point", batch=_batching.elementwise, vjp={"x": _eigvals_vjp},
-       jvp={"x": _eigvals_jvp}),
+       jvp={"x": _eigvals_jvp},
+       summary="The eigenvalues of a square matrix.",
+       rule="The VJP is ``V^-H diag(ct) V^H`` from the eigenvectors ``V``.",
+       source="PyTorch's ``linalg_eig_backward``; " + _GILES),
     Op("linalg.eigvalsh", "floating-point", batch=_batching.elementwise, vjp={"x": _eigvalsh_vjp},
-       jvp={"x": _eigvalsh_jvp}, reads=("x", "out")),
+       jvp={"x": _eigvalsh_jvp}, reads=("x", "out"),
+       summary="The eigenvalues of a complex Hermitian or real symmetric matrix.",
+       rule=("The VJP is ``V diag(ct) V^H`` from the eigenvectors ``V``, the JVP ``diag(V^H t "
+             "V)``."),
+       source="PyTorch's ``linalg_eig_backward`` (Hermitian case); " + _GILES),
     Op("linalg.inv", "floating-point", batch=_batching.elementwise,
        adapt=singular_message("linalg.inv"), vjp={"x": _inv_vjp}, jvp={"x": _inv_jvp},
-       reads=("out",)),
+       reads=("out",),
+       summary="The multiplicative inverse of a square matrix.",
+       rule=("The VJP is ``-out^H @ ct @ out^H``, the JVP ``-out @ t @ out``.  A singular "
+             "matrix raises the backend's error class with a message that says so."),
+       source=_GILES + "; PyTorch's ``linalg_inv_ex`` formula"),
     Op("linalg.matrix_norm", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, keepdims=False, ord='fro'",
-       vjp={"x": _matrix_norm_vjp}, jvp={"x": _matrix_norm_jvp}, reads=("x", "out")),
+       vjp={"x": _matrix_norm_vjp}, jvp={"x": _matrix_norm_jvp}, reads=("x", "out"),
+       summary=("The matrix norm (``'fro'``, ``'nuc'``, ``1``, ``2``, ``inf`` and their "
+                "negatives) of a matrix."),
+       rule=("``'fro'``: ``ct * x / out`` (0 where the norm is 0); ``'nuc'``: ``ct * U @ Vh`` "
+             "from the SVD; ``2``/``-2``: ``U diag(ct * w) Vh`` with ``w`` marking the largest "
+             "(smallest) singular value; ``1``/``inf`` and their negatives: ``ct * sign(x)`` "
+             "on the extreme column (row).  Ties split the cotangent evenly, as ``amax`` does."),
+       source="PyTorch's ``norm_backward`` and ``linalg_matrix_norm``"),
     Op("linalg.matrix_power", "floating-point", batch=_batching.elementwise, signature="x, n, /",
-       vjp={"x": _matrix_power_vjp}, jvp={"x": _matrix_power_jvp}),
+       vjp={"x": _matrix_power_vjp}, jvp={"x": _matrix_power_jvp},
+       summary="A square matrix raised to an integer power ``n``.",
+       rule=("Product rule over the factors: ``sum_k (x^k)^H ct (x^(n-1-k))^H``; a negative "
+             "``n`` goes through the inverse."),
+       source=_GILES),
     nondifferentiable("linalg.matrix_rank", "floating-point", batch=_batching.elementwise,
                       signature="x, /, *, rtol=None", arrays=("x", "rtol"),
-                      forward=_rank_forward),
+                      forward=_rank_forward,
+                      summary=("The rank of a matrix: the number of singular values above the "
+                               "tolerance.")),
     bilinear("linalg.outer", "numeric", batch=_batch_outer,
              vjp={"x1": lambda ns, ct, x1, x2, out: ct @ conj(ns, x2),
-                  "x2": lambda ns, ct, x1, x2, out: conj(ns, x1) @ ct}),
+                  "x2": lambda ns, ct, x1, x2, out: conj(ns, x1) @ ct},
+             summary="The outer product of two vectors.",
+             rule="``ct @ conj(x2)`` for ``x1`` and ``conj(x1) @ ct`` for ``x2``"),
     Op("linalg.pinv", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, rtol=None",
        arrays=("x", "rtol"), forward=_pinv_forward,
-       vjp={"x": _pinv_vjp}, jvp={"x": _pinv_jvp}, reads=("x", "rtol", "out")),
+       vjp={"x": _pinv_vjp}, jvp={"x": _pinv_jvp}, reads=("x", "rtol", "out"),
+       summary="The Moore-Penrose pseudo-inverse of a matrix.",
+       rule=("Assumes full rank (elsewhere inf or NaN, as in PyTorch); ``rtol`` is not "
+             "differentiable."),
+       source="PyTorch's ``pinv_backward``/``pinv_jvp``; " + _GILES),
     Op("linalg.qr", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, mode='reduced'", adapt=named(QRResult),
-       vjp={"x": _qr_vjp}, jvp={"x": _qr_jvp}, reads=("x", "out")),
+       vjp={"x": _qr_vjp}, jvp={"x": _qr_jvp}, reads=("x", "out"),
+       summary="The QR decomposition of a matrix (``Q`` orthonormal, ``R`` upper triangular).",
+       rule="Assumes full rank; with ``mode='complete'`` differentiable only when ``m <= n``.",
+       source="PyTorch's ``linalg_qr_backward``/``linalg_qr_jvp``"),
     Op("linalg.slogdet", "floating-point", batch=_batching.elementwise,
        adapt=named(SlogdetResult), vjp={"x": _slogdet_vjp},
-       jvp={"x": _slogdet_jvp}, reads=("x", "out")),
+       jvp={"x": _slogdet_jvp}, reads=("x", "out"),
+       summary="The sign and the natural logarithm of the absolute value of the determinant.",
+       rule=("The VJP is ``g * inv(x)^H`` with ``g`` the ``logabsdet`` cotangent (plus, for a "
+             "complex input, a term from the ``sign`` cotangent); it assumes an invertible "
+             "matrix (at a singular one the gradient is +-inf, NaN where a cofactor is zero, "
+             "without raising, as in PyTorch)."),
+       source="PyTorch's ``slogdet_backward``"),
     Op("linalg.solve", "floating-point", batch=_batch_solve,
        signature="x1, x2, /", arrays=("x1", "x2"), adapt=singular_message("linalg.solve"),
-       vjp=_solve_vjp, jvp=_solve_jvp, reads=("x1", "x2", "out")),
+       vjp=_solve_vjp, jvp=_solve_jvp, reads=("x1", "x2", "out"),
+       summary="The solution ``out`` of the linear system ``x1 @ out = x2``.",
+       rule=("The VJP is ``g = solve(x1^H, ct)`` for ``x2`` and ``-g @ out^H`` for ``x1``; the "
+             "JVP is ``solve(x1, t2 - t1 @ out)``.  A singular ``x1`` raises the backend's "
+             "error class with a message that says so."),
+       source=_GILES + "; PyTorch's ``linalg_solve_backward``"),
     Op("linalg.svd", "floating-point", batch=_batching.elementwise,
        signature="x, /, *, full_matrices=True", adapt=named(SVDResult),
        vjp={"x": _svd_vjp}, jvp={"x": _svd_jvp}, reads=("out",),
-       sparse_cotangents=True),
+       sparse_cotangents=True,
+       summary="The singular value decomposition ``U diag(S) Vh`` of a matrix.",
+       rule=("Assumes distinct non-zero singular values (elsewhere inf or NaN, as in PyTorch); "
+             "singular vectors are defined up to sign (a phase), so only losses invariant to "
+             "it have a meaningful gradient; with only ``S`` used the gradient is ``U diag(ct) "
+             "Vh``."),
+       source="PyTorch's ``svd_backward``/``linalg_svd_jvp``; " + _GILES),
     # the cofactor matrix adj(x)^T: det's derivative, private (ns._function)
     Op("linalg._cofactor", "floating-point", batch=_batching.elementwise,
-       forward=_cofactor_forward, vjp={"x": _cofactor_vjp}, jvp={"x": _cofactor_jvp}),
+       forward=_cofactor_forward, vjp={"x": _cofactor_vjp}, jvp={"x": _cofactor_jvp},
+       summary="The cofactor matrix ``adj(x)^T`` (``det``'s derivative), private.",
+       rule="Its own VJP and JVP, through an SVD, so ``det`` has second derivatives.",
+       source=_GILES),
     Op("linalg.svdvals", "floating-point", batch=_batching.elementwise, vjp={"x": _svdvals_vjp},
-       jvp={"x": _svdvals_jvp}),
+       jvp={"x": _svdvals_jvp},
+       summary="The singular values of a matrix, in descending order.",
+       rule="The VJP is ``U diag(ct) Vh`` from the singular vectors.",
+       source="PyTorch's ``svd_backward``"),
     linear("linalg.trace", "numeric", batch=_batching.elementwise,
            signature="x, /, *, offset=0, dtype=None",
-           vjp={"x": _trace_vjp}),
+           vjp={"x": _trace_vjp},
+           summary="The sum of the ``offset``-th diagonal of a matrix (or a stack).",
+           rule="writes the cotangent onto the diagonal of zeros of ``x``'s shape"),
     Op("linalg.vector_norm", "floating-point", batch=_batching.reduction,
        signature="x, /, *, axis=None, keepdims=False, ord=2",
-       vjp={"x": _vector_norm_vjp}, jvp={"x": _vector_norm_jvp}, reads=("x", "out")),
+       vjp={"x": _vector_norm_vjp}, jvp={"x": _vector_norm_jvp}, reads=("x", "out"),
+       summary="The vector ``ord``-norm of the elements along ``axis``.",
+       rule=("``ord=0``: exact zeros; ``1``: ``sgn(x) * ct``; ``2``: ``ct * x / out``; "
+             "``inf``/``-inf``: ``sgn(x) * ct / count`` at the entries whose magnitude is the "
+             "norm (ties split evenly); other ``p``: ``x * |x|**(p - 2) * ct / out**(p - 1)`` "
+             "(0 at zero entries for ``p < 1``).  Where the norm is 0 the gradient is 0 "
+             "(PyTorch's convention)."),
+       source="PyTorch's ``norm_backward``"),
 )
 
 # Functions of the main namespace that the extension repeats under the same name.
