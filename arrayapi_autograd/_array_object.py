@@ -475,9 +475,12 @@ class Array(Value):
             if _tape.state.recording and isinstance(self._node, _tape.Leaf):
                 raise _errors.leaf_inplace(self)
             old = self._snapshot(share_version=False)
-            # the backend writes into the buffer itself: every alias of it sees a new version
             new = _call(op, forward, ns, (old, value), {"key": key})
-            self._version[0] += 1
+            if _view_node(self) is None:
+                # the backend wrote into the buffer itself: every alias sees a new version
+                self._version[0] += 1
+            # (a view writes through to its base, whose own write moves the shared
+            # version; moving it here first would make a base that is a view look stale)
             _assign_inplace(self, new, same_buffer=True)
             return
         if ns._check_requires_grad and not isinstance(value, Array):

@@ -1,0 +1,57 @@
+"""Writing into a view of a view writes through to the base, recorded, as in PyTorch."""
+
+from __future__ import annotations
+
+import array_api_compat.torch as torch_xp
+import numpy as np
+import pytest
+import torch
+
+from oracle import BACKENDS, to_numpy
+import arrayapi_autograd as ag
+
+X = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+
+def _slices(xp, y):
+    w = y[1:, :][:, 1:]
+    w += 1
+    w[0, 0] = 50.0
+
+
+def _transpose_row(xp, y):
+    w = y.mT[1, :]
+    w[1] = 7.0
+
+
+def _reshape_slice(xp, y):
+    w = xp.reshape(y, (6,))[2:4]
+    w[0] = 9.0
+
+
+def _permute_slice(xp, y):
+    w = xp.permute_dims(y, (1, 0))[1:, :]
+    w[...] = 3.0 * w
+
+
+PROGRAMS = {"slices": _slices, "transpose_row": _transpose_row,
+            "reshape_slice": _reshape_slice, "permute_slice": _permute_slice}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", list(PROGRAMS))
+def test_writing_into_a_view_of_a_view_matches_torch(backend, name):
+    program = PROGRAMS[name]
+    xt = torch.tensor(X, requires_grad=True)
+    yt = xt * 2.0
+    program(torch_xp, yt)
+    (yt * xt).sum().backward()
+
+    xp = ag.namespace(backend)
+    x = xp.asarray(X)
+    x.requires_grad_()
+    y = x * 2.0
+    program(xp, y)
+    np.testing.assert_allclose(to_numpy(y), yt.detach().numpy(), rtol=0, atol=0)
+    xp.sum(y * x).backward()
+    np.testing.assert_allclose(to_numpy(x.grad), xt.grad.numpy(), rtol=1e-15)
