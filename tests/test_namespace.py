@@ -285,3 +285,37 @@ def test_random_namespaces_are_independent():
     b.random.normal(size=3)   # drawing from b does not advance a
     a.random.seed(5)
     np.testing.assert_array_equal(to_numpy(a.random.normal(size=3)), first)
+
+
+def test_random_lists_what_it_offers(xp):
+    """Tab completion finds the generator's functions."""
+    names = dir(xp.random)
+    for name in ("seed", "normal", "uniform", "integers", "permutation"):
+        assert name in names
+
+
+def test_random_permutation(xp):
+    xp.random.seed(3)
+    p = to_numpy(xp.random.permutation(10))
+    assert sorted(p.tolist()) == list(range(10)) and p.tolist() != list(range(10))
+    xp.random.seed(3)
+    np.testing.assert_array_equal(to_numpy(xp.random.permutation(10)), p)  # seeded
+    # an array: its rows shuffled, differentiable through the indexing
+    x = xp.asarray(np.arange(12.0).reshape(4, 3))
+    x.requires_grad_()
+    xp.random.seed(3)
+    rows = xp.random.permutation(x)
+    order = to_numpy(rows)[:, 0] / 3
+    assert sorted(order.tolist()) == [0.0, 1.0, 2.0, 3.0]
+    weights = xp.asarray(np.arange(1.0, 13.0).reshape(4, 3))
+    xp.sum(rows * weights).backward()
+    expected = np.zeros((4, 3))
+    expected[order.astype(int)] = np.arange(1.0, 13.0).reshape(4, 3)
+    np.testing.assert_array_equal(to_numpy(x.grad), expected)
+
+
+def test_random_permutation_refuses_what_it_cannot_shuffle(xp):
+    with pytest.raises(ValueError, match="0-d array"):
+        xp.random.permutation(xp.asarray(1.0))
+    with pytest.raises(TypeError, match="integer or an array"):
+        xp.random.permutation([1, 2, 3])
