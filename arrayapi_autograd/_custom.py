@@ -173,6 +173,13 @@ class custom_vjp:
     returns cotangents for the other arguments only.  Use it as
     ``functools.partial(custom_vjp, nondiff_argnums=(0,))`` to decorate.
 
+    Forward mode (``jvp``, ``jacfwd``, the forward half of ``hessian``) does
+    not use ``bwd``: it differentiates ``fwd``'s own operations, so a ``bwd``
+    that is not the true derivative of ``fwd`` (a clipped or straight-through
+    gradient) gives ``jacrev`` and ``jacfwd`` different answers.  JAX refuses
+    forward mode through a ``custom_vjp``; define a ``custom_jvp`` where both
+    modes must follow the custom rule.
+
     Examples
     --------
     >>> import arrayapi_autograd.numpy as xp

@@ -660,3 +660,12 @@ def nondiff_argument_requires_grad(name: str, position: int) -> TypeError:
         f"into it. Make it a differentiable argument (drop it from nondiff_argnums) or pass "
         f"x.detach() (JAX refuses such an argument too)."
     )
+
+
+def complex_mismatch(what: str, dtype, expected) -> TypeError:
+    return TypeError(
+        f"The {what} has dtype {dtype} but the array it belongs to has dtype {expected}: "
+        f"one is complex and the other real, and converting would drop (or invent) an "
+        f"imaginary part. Pass a {what} of the array's dtype, e.g. xp.real(g) for a real "
+        f"array if the imaginary part is meant to be dropped."
+    )

@@ -735,7 +735,8 @@ def make_dual(primal, tangent, level: int):
     ValueError
         ``tangent`` has a different shape than ``primal``.
     TypeError
-        ``tangent`` is an integer or boolean array.
+        ``tangent`` is an integer or boolean array, or complex for a real
+        ``primal`` (or real for a complex one).
     """
     ns = primal._ns
     if not isinstance(tangent, Value):
@@ -744,6 +745,8 @@ def make_dual(primal, tangent, level: int):
             else ns.asarray(tangent)
     if not ns._is_float_dtype(tangent.dtype):
         raise _errors.integer_gradient("tangent", tangent.dtype)
+    if ns._is_complex_dtype(tangent.dtype) != ns._is_complex_dtype(primal.dtype):
+        raise _errors.complex_mismatch("tangent", tangent.dtype, primal.dtype)  # as JAX
     if tangent.shape != primal.shape:
         raise _errors.tangent_shape(tangent.shape, primal.shape)
     if tangent.dtype != primal.dtype:
@@ -975,6 +978,9 @@ def _head_cotangent(head, ct, create_graph: bool):
         ct = ns.asarray(ct, dtype=head.dtype) if type(ct) in (int, float) else ns.asarray(ct)
     if not ns._is_float_dtype(ct.dtype):
         raise _errors.integer_gradient("head gradient (cotangent)", ct.dtype)
+    if ns._is_complex_dtype(ct.dtype) != ns._is_complex_dtype(head.dtype):
+        # dropping an imaginary part (or inventing one) would be silently wrong (PyTorch)
+        raise _errors.complex_mismatch("head gradient (cotangent)", ct.dtype, head.dtype)
     if not same_shape(ct.shape, head.shape):
         raise _errors.head_gradient_shape(head, ct)
     if ct.dtype != head.dtype:
