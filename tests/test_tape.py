@@ -740,3 +740,21 @@ def test_results_of_a_closed_forward_level_convert_freely(xp):
     values = np.asarray(H)
     expected = np.diag(np.exp([0.1, 0.2]) * (2.0 + np.array([0.1, 0.2])))
     np.testing.assert_allclose(values, expected, rtol=1e-12)
+
+
+def test_a_complex_head_gradient_or_tangent_for_a_real_array_is_refused(xp):
+    """Casting would drop the imaginary part silently: PyTorch refuses the head gradient,
+    JAX the tangent."""
+    x = xp.asarray([1.0, 2.0, 3.0])
+    x.requires_grad_()
+    y = x * 2.0
+    with pytest.raises(TypeError, match="one is complex and the other real"):
+        y.backward(xp.asarray([1 + 5j, 2 + 0j, 3 + 0j]))
+    with pytest.raises(TypeError, match="one is complex and the other real"):
+        ag.jvp(lambda a: a * 2.0, (xp.asarray([1.0, 2.0, 3.0]),),
+               (xp.asarray([1 + 5j, 2 + 0j, 3 + 0j]),))
+    z = xp.asarray([1 + 1j, 2 - 1j])
+    z.requires_grad_()
+    w = z * 2.0
+    with pytest.raises(TypeError, match="one is complex and the other real"):
+        w.backward(xp.asarray([1.0, 1.0]))
