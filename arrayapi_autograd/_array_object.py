@@ -474,6 +474,7 @@ class Array(Value):
                         (isinstance(value, Array) and value._tangents)):
             if _tape.state.recording and isinstance(self._node, _tape.Leaf):
                 raise _errors.leaf_inplace(self)
+            _tape.preserve_saved(self)  # the nodes that saved the old values keep them
             old = self._snapshot(share_version=False)
             new = _call(op, forward, ns, (old, value), {"key": key})
             if _view_node(self) is None:
@@ -485,6 +486,7 @@ class Array(Value):
             return
         if ns._check_requires_grad and not isinstance(value, Array):
             ns._refuse_requires_grad(value)
+        _tape.preserve_saved(self)
         self._data = forward(self._data, _unwrap(value, ns), key=key)
         self._version[0] += 1
 
@@ -797,12 +799,13 @@ def _inplace(name, pyop, ipyop):
                 old = Array._from_node(ns._xp.asarray(self._data, copy=True), ns, self._node,
                                        self._index, [self._version[0]], self._tangents)
             else:
-                # The result goes to a new buffer; the old one's aliases (views taken
-                # before) keep the old values, so its counter moves first: using such a
-                # view in a recorded operation, or a backward through a node that saved
-                # this array before, raises (PyTorch raises there too) instead of
-                # computing with old values.  The op recorded here reads the old values,
-                # at the moved version.
+                # The result goes to a new buffer.  The nodes that saved this array keep
+                # the old buffer, untouched (no copy); the old one's other aliases (views
+                # taken before) keep the old values, so its counter moves: using such a
+                # view in a recorded operation raises (PyTorch raises there too) instead
+                # of computing with old values.  The op recorded here reads the old
+                # values, at the moved version.
+                _tape.preserve_saved(self, copy=False)
                 self._version[0] += 1
                 old = self._snapshot(share_version=True)
             new = _call(op, pyop, ns, (old, other), _EMPTY)
@@ -815,6 +818,7 @@ def _inplace(name, pyop, ipyop):
             return self
         if ns._check_requires_grad and not isinstance(other, Array):
             ns._refuse_requires_grad(other)
+        _tape.preserve_saved(self)  # the backend's x op= y writes into the buffer
         self._data = ipyop(self._data, _unwrap(other, ns))
         self._version[0] += 1
         return self

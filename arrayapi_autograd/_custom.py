@@ -570,6 +570,7 @@ def _rebase_dirty(name: str, ctx: FunctionCtx, call: _Call, results) -> tuple:
             node.saved = tuple((p, original._version, original._version[0])
                                if p < 0 and c is cell else (p, c, v)
                                for p, c, v in node.saved if p != j)
+            _tape.register_savers(node)
         results[i] = original
     return tuple(results)
 

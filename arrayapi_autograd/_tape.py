@@ -497,6 +497,89 @@ def same_shape(a: tuple, b: tuple) -> bool:
 # The recorder
 # ---------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------
+# Saved values and in-place writes: copy on write
+# ---------------------------------------------------------------------------
+
+#: how many arrays :func:`preserve_saved` copied (tests count them)
+copies = 0
+
+
+def register_savers(node) -> None:
+    """Note ``node`` in the version cell of every array it saved.
+
+    A version cell is a list: its first item counts the in-place writes into
+    the buffer, the others are weak references to the nodes that saved a value
+    of it, so that a write can give them the old value first
+    (:func:`preserve_saved`).  Dead and released nodes are pruned as the list
+    grows.
+    """
+    ref = weakref.ref(node)
+    for entry in node.saved:
+        cell = entry[1]
+        cell.append(ref)
+        if len(cell) > 33:
+            cell[1:] = [r for r in cell[1:] if (n := r()) is not None and n.primals is not None]
+
+
+def preserve_saved(array, copy: bool = True) -> None:
+    """Before ``array``'s buffer is written in place, or before ``array`` moves to a new
+    buffer: every live node that saved a value of it keeps the old one.
+
+    Beyond PyTorch, which makes such a backward raise: the node's kept input (or
+    its saved output) becomes a copy of the old values, made then and only then
+    (``copy=False``: the old buffer itself, for a write that goes to a new
+    buffer), with a version counter of its own, so the gradient stays right.
+    Nothing is copied when no live node saved the array; every alias of the
+    buffer (views share the counter) is covered.
+    """
+    global copies
+    cell = array._version
+    if len(cell) == 1:
+        return
+    version = cell[0]
+    refs = cell[1:]
+    del cell[1:]
+    kept: dict = {}  # id of an old buffer -> what the nodes keep instead
+
+    def keep(data, xp):
+        global copies
+        if not copy:
+            return data
+        found = kept.get(id(data))
+        if found is None:
+            found = kept[id(data)] = (xp.asarray(data, copy=True), data)
+            copies += 1
+        return found[0]
+
+    for ref in refs:
+        node = ref()
+        if node is None or node.primals is None:
+            continue
+        if not any(c is cell and v == version for _, c, v in node.saved):
+            continue
+        primals = list(node.primals)
+        out = list(node.out) if node.out is not None else None
+        xp = node.ns._xp
+        saved = []
+        for position, c, v in node.saved:
+            if c is not cell or v != version:
+                saved.append((position, c, v))
+                continue
+            fresh = [v]
+            if position >= 0:
+                p = primals[position]
+                primals[position] = type(p)._from_node(keep(p._data, xp), p._ns, p._node,
+                                                       p._index, fresh, p._tangents)
+            elif out is not None:
+                out[-1 - position] = keep(out[-1 - position], xp)
+            saved.append((position, fresh, v))
+        node.primals = tuple(primals)
+        if out is not None:
+            node.out = tuple(out)
+        node.saved = tuple(saved)
+
+
 def _edge(p) -> tuple:
     """The tape edge to an input in a graph: ``(parent, index, shape, dtype)``.
 
@@ -617,6 +700,8 @@ def record_one(op, ns, primals: tuple, params: dict, result):
             saved = ()
         result._node = node = Node(op, ns, stored, params, tuple(edges),
                                    (out,) if op.reads_out else None, 1, saved, checked)
+        if saved:
+            register_savers(node)
     else:
         node = None
     if has_tangents:
@@ -683,7 +768,10 @@ def record(op, ns, primals: tuple, params: dict, out):
                            i, cell, None))
     if node is not None:
         if out_read:
-            node.saved = saved + tuple((-1, r._version, r._version[0]) for r in results)
+            node.saved = saved + tuple((-1 - i, r._version, r._version[0])
+                                       for i, r in enumerate(results))
+        if node.saved:
+            register_savers(node)
         node.multi = multi
         if version is not None:
             node.view_version = version[0]

@@ -90,7 +90,8 @@ def test_one_input_requiring_a_gradient(name, backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_an_unread_input_may_change_in_place(backend):
     """PyTorch's example: ``z = y * 3`` does not save ``y``; changing ``y`` afterwards is
-    fine, while ``z = y * y`` reads it and the change raises."""
+    fine.  ``z = y * y`` reads it: PyTorch raises, the tape keeps the old values (copy on
+    write) and the gradient is the one of the values used."""
     xp = ag.namespace(backend)
     x = xp.asarray([1.0, 2.0, 3.0])
     x.requires_grad_()
@@ -108,11 +109,12 @@ def test_an_unread_input_may_change_in_place(backend):
     tz.sum().backward()
     np.testing.assert_array_equal(to_numpy(x.grad), t.grad.numpy())
 
+    x.grad = None
     y = x * 1.0
     z = y * y
     y[0] = 5.0
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
-        xp.sum(z).backward()
+    xp.sum(z).backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), [2.0, 4.0, 6.0])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -129,11 +131,12 @@ def test_an_output_read_for_its_dtype_only_may_change(backend):
         y *= 2.0
         xp.sum(y).backward()
         np.testing.assert_allclose(to_numpy(x.grad), 2.0 * np.asarray(expected))
+    x.grad = None
     y = xp.exp(x)
     z = xp.sum(y)
-    y *= 2.0
-    with pytest.raises(RuntimeError, match="'exp' \\(its output"):
-        z.backward()
+    y *= 2.0   # exp's output is read: its node keeps the old values (no copy needed)
+    z.backward()
+    np.testing.assert_allclose(to_numpy(x.grad), np.exp([1.0, 2.0, 3.0]))
 
 
 def test_intermediates_are_freed_when_unread():
