@@ -583,16 +583,28 @@ def preserve_saved(array, copy: bool = True) -> None:
 def _edge(p) -> tuple:
     """The tape edge to an input in a graph: ``(parent, index, shape, dtype)``.
 
+    A view (basic indexing, ``reshape``...) whose base was written in place after
+    it was taken is regenerated from its base, as PyTorch does: where the backend
+    writes into the buffer itself, the view's values are already the new ones,
+    and it is taken again from the base so that its history is the base's new one.
+
     Raises
     ------
     RuntimeError
-        ``p`` is a view (basic indexing, ``reshape``...) whose base was modified in
-        place after it was taken.
+        ``p`` is such a view whose values are stale: its base moved to a new
+        buffer (a recorded ``x op= y``), or the backend's writes make new arrays
+        (JAX, Dask).
     """
     parent = p._node
     if type(parent) is Node and parent.view_version is not None and \
             parent.view_version != p._version[0]:
-        raise _errors.stale_view(p, parent.op.name)
+        base = parent.primals[0] if parent.primals is not None else None
+        if not (isinstance(base, Value) and base._version is p._version and
+                p._ns._raw is not None):
+            raise _errors.stale_view(p, parent.op.name)
+        fresh = p._ns._function(parent.op.name)(base, **parent.params)
+        p._data, p._node, p._index = fresh._data, fresh._node, fresh._index
+        parent = p._node
     data = p._data
     return parent, p._index, data.shape, data.dtype
 

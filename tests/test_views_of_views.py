@@ -55,3 +55,25 @@ def test_writing_into_a_view_of_a_view_matches_torch(backend, name):
     np.testing.assert_allclose(to_numpy(y), yt.detach().numpy(), rtol=0, atol=0)
     xp.sum(y * x).backward()
     np.testing.assert_allclose(to_numpy(x.grad), xt.grad.numpy(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_view_taken_before_its_base_was_written_is_regenerated(backend):
+    """``v = y[1:]``, then ``y[1, 1] = 0``: using ``v`` sees the new value and the new
+    history of ``y``, as in PyTorch."""
+    xt = torch.tensor(X, requires_grad=True)
+    yt = xt * 2.0
+    vt = yt[1:, :]
+    yt[1, 1] = 0.0
+    (vt * xt[1:, :]).sum().backward()
+
+    xp = ag.namespace(backend)
+    x = xp.asarray(X)
+    x.requires_grad_()
+    y = x * 2.0
+    v = y[1:, :]
+    y[1, 1] = 0.0
+    out = xp.sum(v * x[1:, :])
+    out.backward()
+    assert float(out) == 104.0
+    np.testing.assert_allclose(to_numpy(x.grad), xt.grad.numpy(), rtol=1e-15)
