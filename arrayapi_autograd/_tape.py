@@ -580,13 +580,20 @@ def preserve_saved(array, copy: bool = True) -> None:
         node.saved = tuple(saved)
 
 
+# view ops whose result always shares the base's buffer on backends that write in place
+# (``reshape`` may copy: a stale reshape is not regenerated, it raises)
+_ALIASING_VIEWS = frozenset({"__getitem__", "permute_dims", "matrix_transpose",
+                             "expand_dims", "squeeze"})
+
+
 def _edge(p) -> tuple:
     """The tape edge to an input in a graph: ``(parent, index, shape, dtype)``.
 
-    A view (basic indexing, ``reshape``...) whose base was written in place after
-    it was taken is regenerated from its base, as PyTorch does: where the backend
-    writes into the buffer itself, the view's values are already the new ones,
-    and it is taken again from the base so that its history is the base's new one.
+    A view (basic indexing, ``permute_dims``...) whose base was written in place
+    after it was taken is regenerated from its base, as PyTorch does: where the
+    backend writes into the buffer itself, the view's values are already the new
+    ones, and it is taken again from the base so that its history is the base's
+    new one.
 
     Raises
     ------
@@ -599,8 +606,8 @@ def _edge(p) -> tuple:
     if type(parent) is Node and parent.view_version is not None and \
             parent.view_version != p._version[0]:
         base = parent.primals[0] if parent.primals is not None else None
-        if not (isinstance(base, Value) and base._version is p._version and
-                p._ns._raw is not None):
+        if not (parent.op.name in _ALIASING_VIEWS and isinstance(base, Value) and
+                base._version is p._version and p._ns._raw is not None):
             raise _errors.stale_view(p, parent.op.name)
         fresh = p._ns._function(parent.op.name)(base, **parent.params)
         p._data, p._node, p._index = fresh._data, fresh._node, fresh._index

@@ -77,3 +77,18 @@ def test_a_view_taken_before_its_base_was_written_is_regenerated(backend):
     out.backward()
     assert float(out) == 104.0
     np.testing.assert_allclose(to_numpy(x.grad), xt.grad.numpy(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_reshape_that_copied_is_not_regenerated(backend):
+    """``reshape`` of a transposed array copies on the backend: it holds the old values,
+    so using it after its base was written raises rather than mixing old values with the
+    base's new history."""
+    xp = ag.namespace(backend)
+    w = xp.asarray(X)
+    w.requires_grad_()
+    y = w * 1.0
+    u = xp.reshape(y.mT, (6,))
+    y[0, 0] = 9.0
+    with pytest.raises(RuntimeError, match="made by 'reshape' \\(a view\\) is used after"):
+        xp.sum(u * u)
