@@ -49,8 +49,6 @@ from typing import Any, Sequence
 
 from . import _errors
 
-_new = object.__new__
-
 
 class Value:
     """Base of everything the tape treats as a differentiable value.
@@ -252,11 +250,7 @@ class Node:
             if isinstance(p, Value):
                 args.append(p._data if raw else p)
             elif p is NOT_KEPT:
-                stand_in = _new(ValueNotSaved)  # ValueNotSaved(self, i, like), inlined
-                stand_in._node = self
-                stand_in._position = i
-                stand_in._like = like
-                args.append(stand_in)
+                args.append(ValueNotSaved(self, i, like))
             elif p is None or (read is not None and i not in read):
                 args.append(p)  # a constant no rule reads stays as it is
             else:
@@ -533,7 +527,6 @@ def preserve_saved(array, copy: bool = True) -> None:
     Nothing is copied when no live node saved the array; every alias of the
     buffer (views share the counter) is covered.
     """
-    global copies
     cell = array._version
     if len(cell) == 1:
         return
