@@ -49,6 +49,10 @@ REVIEWED = (
      "*.array_api_strict", "IndexError: Single-axes index*", "by name",
      "the test runs the footprint ([..., mask] indexing) case unless "
      "is_array_api_strict(xp); array_api_strict (and ours over it) refuses that index"),
+    ("scipy.ndimage", "test_filters.py::TestVectorizedFilter::test_edge_cases*",
+     "*.array_api_strict", "IndexError: Single-axes index True*", "by name",
+     "the test runs footprint=True (input[True] indexing) unless is_array_api_strict(xp); "
+     "array_api_strict (and ours over it) refuses a boolean scalar index"),
     ("scipy.ndimage", "test_filters.py::test_gaussian_filter_float16*", "*",
      "AttributeError: module * has no attribute 'float16'", "by name",
      "float16 is not a dtype of the standard; the suite skips array_api_strict by name "
