@@ -117,10 +117,6 @@ def _off_diag(ns, a):
     return ns.where(_eye_mask(ns, n, like=a), ns.zeros_like(a), a)
 
 
-def _trace(ns, a):
-    return ns.sum(_diag(ns, a), axis=-1)
-
-
 def _real_dtype(ns, dtype):
     if ns._is_complex_dtype(dtype):
         return ns.float64 if dtype == ns.complex128 else ns.float32
