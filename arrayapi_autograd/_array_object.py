@@ -666,7 +666,7 @@ def _call1(op, forward, ns, x, params: dict):
         result._version = [0]
         result._tangents = None
         if x._node is not None and op.differentiable and _tape.state.recording:
-            return _tape.record_one(op, ns, (x,), params, result)
+            return _tape.record_unary(op, ns, x, params, result)
         return result
     return _call(op, forward, ns, (x,), params)
 
@@ -706,7 +706,7 @@ def _call2(op, forward, ns, x1, x2, params: dict):
     result._version = [0]
     result._tangents = None
     if tracked and op.differentiable and _tape.state.recording:
-        return _tape.record_one(op, ns, (x1, x2), params, result)
+        return _tape.record_binary(op, ns, x1, x2, params, result)
     return result
 
 

@@ -127,6 +127,8 @@ class Op:
     source: str = field(default="", compare=False)
     # per mask of the inputs needing a gradient, what a node keeps (``_tape.kept_inputs``)
     kept: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    # the tape's code generated for this op, made on first use (``_tape.compiled_vjp``)
+    compiled: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def short_name(self) -> str:

@@ -45,9 +45,10 @@ import itertools
 import math
 import threading
 import weakref
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from . import _errors
+from ._op import parameters
 
 
 class Value:
@@ -83,6 +84,7 @@ state = _State()
 levels = itertools.count(1)
 
 _sequence = itertools.count()
+_new = object.__new__
 
 
 class RecordingScope(contextlib.ContextDecorator):
@@ -150,6 +152,7 @@ class _NotKept:
 
 
 NOT_KEPT = _NotKept()
+_NOT_KEPT_ONE = (NOT_KEPT,)
 
 
 class Node:
@@ -427,6 +430,99 @@ class _OutputNotSaved:
 OUTPUT_NOT_SAVED = _OutputNotSaved()
 
 
+# ---------------------------------------------------------------------------
+# Generated VJP runners
+# ---------------------------------------------------------------------------
+
+_RUNNER = """\
+def run(node, ct):
+    primals = node.primals
+    if primals is None:
+        raise _errors.freed_graph(_name)
+    for position, cell, version in node.saved:
+        if cell[0] != version or (position >= 0 and primals[position]._version is not cell):
+            node.check_versions()
+    ns = node.ns._raw
+    read = node.read
+    {unpack} = primals
+{arguments}
+    out = node.out
+    out = _OUTPUT_NOT_SAVED if out is None else out[0]
+{params}    {edges} = node.edges
+{rules}
+    return ({results})
+"""
+
+_ARGUMENT = """\
+    if isinstance(p{i}, _Value):
+        p{i} = p{i}._data
+    elif p{i} is _NOT_KEPT:
+        p{i} = _ValueNotSaved(node, {i}, ct)
+    elif p{i} is not None and (read is None or {i} in read):
+        p{i} = ns._constant(p{i}, ct)
+"""
+
+_RULE = """\
+    if e{i} is None:
+        r{i} = None
+    else:
+        r{i} = _rule{i}(ns, ct, {arguments}, out=out{params})
+        if r{i} is not None and not (getattr(r{i}, "dtype", None) is e{i}[3] and
+                                    r{i}.shape == e{i}[2]):
+            r{i} = _fit(ns, r{i}, e{i}[2], e{i}[3], _op)
+"""
+
+_MISSING_RULE = """\
+    if e{i} is None:
+        r{i} = None
+    else:
+        raise _errors.vjp_not_defined(_name, {name!r})
+"""
+
+
+def compiled_vjp(op) -> tuple:
+    """The VJP of ``op`` for a backward that records nothing, as one generated function
+    ``run(node, ct)``: ``(rules, run)``, ``run`` ``None`` where the general
+    :meth:`Node.vjp` is needed.  Cached in ``op.compiled`` for the rules it was
+    made from (``rules``: ``op.vjp`` then).
+
+    ``run`` does what :meth:`Node.vjp` does for a node with one output whose
+    rules are a mapping run on backend arrays, unrolled over the op's array
+    parameters: check the saved versions, turn the kept inputs into the
+    rules' arguments, call the rule of each input needing a gradient, fit the
+    results.  Made once per op, on the first backward through it.
+    """
+    rules = op.vjp
+    if op.sequence or op.user_rules or not isinstance(rules, Mapping) or not op.arrays:
+        op.compiled["vjp"] = entry = (rules, None)
+        return entry
+    n = len(op.arrays)
+    arguments = ", ".join(f"p{i}" for i in range(n))
+    takes_params = any(p.name not in op.arrays for p in parameters(op.signature))
+    scope = {"_errors": _errors, "_name": op.name, "_op": op, "_Value": Value,
+             "_NOT_KEPT": NOT_KEPT, "_ValueNotSaved": ValueNotSaved,
+             "_OUTPUT_NOT_SAVED": OUTPUT_NOT_SAVED, "_fit": fit_cotangent}
+    rule_code = []
+    for i, name in enumerate(op.arrays):
+        rule = rules.get(name)
+        if rule is None:
+            rule_code.append(_MISSING_RULE.format(i=i, name=name))
+        else:
+            scope[f"_rule{i}"] = rule
+            rule_code.append(_RULE.format(i=i, arguments=arguments,
+                                          params=", **params" if takes_params else ""))
+    source = _RUNNER.format(
+        unpack=arguments + ("," if n == 1 else ""),
+        arguments="".join(_ARGUMENT.format(i=i) for i in range(n)),
+        params="    params = node.params\n" if takes_params else "",
+        edges=", ".join(f"e{i}" for i in range(n)) + ("," if n == 1 else ""),
+        rules="".join(rule_code),
+        results=", ".join(f"r{i}" for i in range(n)) + ("," if n == 1 else ""))
+    exec(compile(source, f"<arrayapi_autograd VJP of {op.name}>", "exec"), scope)
+    op.compiled["vjp"] = entry = (rules, scope["run"])
+    return entry
+
+
 _KEEPERS: dict = {}
 
 
@@ -513,7 +609,12 @@ def register_savers(node) -> None:
         cell = entry[1]
         cell.append(ref)
         if len(cell) > 33:
-            cell[1:] = [r for r in cell[1:] if (n := r()) is not None and n.primals is not None]
+            _prune(cell)
+
+
+def _prune(cell: list) -> None:
+    """Drop the references to dead and released nodes from a version cell."""
+    cell[1:] = [r for r in cell[1:] if (n := r()) is not None and n.primals is not None]
 
 
 def preserve_saved(array, copy: bool = True) -> None:
@@ -722,6 +823,113 @@ def record_one(op, ns, primals: tuple, params: dict, result):
         if node is not None and op.reads_out:
             # rules reading ``out`` need its tangents (forward-over-reverse)
             node.out_tangents = (result._tangents,)
+    return result
+
+
+def _new_node(op, ns, primals: tuple, params: dict, edges: tuple, out, saved: tuple, read):
+    """A one-output :class:`Node`, its slots filled without a call to ``__init__``, noted
+    in the version cells of what it saved (:func:`register_savers`)."""
+    node = _new(Node)
+    node.op = op
+    node.ns = ns
+    node.seq = next(_sequence)
+    node.primals = primals
+    node.params = params
+    node.edges = edges
+    node.out = out
+    node.n_out = 1
+    node.saved = saved
+    node.read = read
+    if saved:
+        ref = weakref.ref(node)
+        for entry in saved:
+            cell = entry[1]
+            cell.append(ref)
+            if len(cell) > 33:
+                _prune(cell)
+    return node
+
+
+def record_unary(op, ns, x, params: dict, result):
+    """:func:`record_one` for an op of one array ``x`` that is in a graph and carries no
+    forward-mode tangent (the dispatcher checked), unrolled."""
+    out = result._data
+    dtype = out.dtype
+    if dtype is not ns._last_float_dtype:  # most results have the dtype of the last one
+        if not ns._is_float_dtype(dtype):
+            return result
+        ns._last_float_dtype = dtype
+    parent = x._node
+    if type(parent) is Node and parent.view_version is not None:
+        edge = _edge(x)  # checks the view is not stale
+    else:
+        data = x._data
+        edge = (parent, x._index, data.shape, data.dtype)
+    entry = op.kept.get(1)
+    if entry is None:
+        entry = kept_inputs(op, 1)
+    _, checked, out_read = entry
+    if checked:  # the rule reads x: kept and checked
+        cell = x._version
+        stored = (x,)
+        if out_read:
+            saved = ((0, cell, cell[0]), (-1, result._version, 0))
+        else:
+            saved = ((0, cell, cell[0]),)
+    else:
+        stored = _NOT_KEPT_ONE
+        saved = ((-1, result._version, 0),) if out_read else ()
+    result._node = _new_node(op, ns, stored, params, (edge,), (out,) if out_read else None,
+                             saved, checked)
+    return result
+
+
+def record_binary(op, ns, x1, x2, params: dict, result):
+    """:func:`record_one` for an op of two arguments (arrays or Python scalars), at least
+    one of them in a graph, none carrying a forward-mode tangent (the dispatcher checked),
+    unrolled."""
+    out = result._data
+    dtype = out.dtype
+    if dtype is not ns._last_float_dtype:
+        if not ns._is_float_dtype(dtype):
+            return result
+        ns._last_float_dtype = dtype
+    needed = 0
+    edge1 = edge2 = None
+    if isinstance(x1, Value):
+        parent = x1._node
+        if parent is not None:
+            needed = 1
+            if type(parent) is Node and parent.view_version is not None:
+                edge1 = _edge(x1)
+            else:
+                data = x1._data
+                edge1 = (parent, x1._index, data.shape, data.dtype)
+    if isinstance(x2, Value):
+        parent = x2._node
+        if parent is not None:
+            needed |= 2
+            if type(parent) is Node and parent.view_version is not None:
+                edge2 = _edge(x2)
+            else:
+                data = x2._data
+                edge2 = (parent, x2._index, data.shape, data.dtype)
+    entry = op.kept.get(needed)
+    if entry is None:
+        entry = kept_inputs(op, needed)
+    keep, checked, out_read = entry
+    primals = (x1, x2)
+    stored = primals if keep is None else keep(primals)
+    saved = []
+    for i in checked:
+        p = primals[i]
+        if isinstance(p, Value):
+            cell = p._version
+            saved.append((i, cell, cell[0]))
+    if out_read:
+        saved.append((-1, result._version, 0))
+    result._node = _new_node(op, ns, stored, params, (edge1, edge2),
+                             (out,) if out_read else None, tuple(saved), checked)
     return result
 
 
@@ -1188,7 +1396,15 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                         found[position] = c
             if needed is not None and node not in needed:
                 continue
-            input_cts = node.vjp(cts, raw)
+            if raw and not node.multi:
+                op = node.op
+                compiled = op.compiled.get("vjp")
+                if compiled is None or compiled[0] is not op.vjp:
+                    compiled = compiled_vjp(op)
+                run = compiled[1]
+                input_cts = node.vjp(cts, raw) if run is None else run(node, cts[0])
+            else:
+                input_cts = node.vjp(cts, raw)
             for edge, ct in zip(node.edges, input_cts):
                 if edge is None or ct is None:
                     continue
