@@ -655,7 +655,7 @@ def _call(op, forward, ns, primals: tuple, params: dict):
 def _call1(op, forward, ns, x, params: dict):
     """:func:`_call` for an op with one array parameter: the hot path, without a loop."""
     if type(x) is Array and x._ns is ns and not x._tangents and not op.view:
-        out = forward(x._data, **params)
+        out = forward(x._data, **params) if params else forward(x._data)
         if type(out) is not ns._array_type:
             return _finish(op, ns, (x,), params, out, x._node is not None)
         result = _new(Array)
@@ -695,7 +695,7 @@ def _call2(op, forward, ns, x1, x2, params: dict):
         return _call(op, forward, ns, (x1, x2), params)
     else:
         raw2 = x2
-    out = forward(raw1, raw2, **params)
+    out = forward(raw1, raw2, **params) if params else forward(raw1, raw2)
     if type(out) is not ns._array_type:
         return _finish(op, ns, (x1, x2), params, out, tracked)
     result = _new(Array)
@@ -756,7 +756,9 @@ def _binary(name, pyop, reflected=False):
         nonlocal op
         if op is None:
             op = self._ns._records[name][0]
-        if not isinstance(other, _OPERANDS) and not self._ns._is_backend_array(other):
+        kind = type(other)
+        if kind is not float and kind is not Array and kind is not int and \
+                not isinstance(other, _OPERANDS) and not self._ns._is_backend_array(other):
             return _foreign_operand(self._ns, other)
         if reflected:
             return _call2(op, pyop, self._ns, other, self, _EMPTY)

@@ -188,8 +188,9 @@ class Node:
         multi-output op, and for a view the version of its base when taken.
     """
 
-    __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "n_out", "saved",
-                 "read", "__dict__", "__weakref__")
+    __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "saved", "read",
+                 "__dict__", "__weakref__")
+    n_out = 1
     multi = False
     hooks = None
     out_tangents = None
@@ -204,7 +205,8 @@ class Node:
         self.params = params
         self.edges = edges
         self.out = out
-        self.n_out = n_out
+        if n_out != 1:
+            self.n_out = n_out
         self.saved = saved
         self.read = read  # positions of the inputs the needed rules read (None: all)
 
@@ -828,7 +830,7 @@ def record_one(op, ns, primals: tuple, params: dict, result):
 
 def _new_node(op, ns, primals: tuple, params: dict, edges: tuple, out, saved: tuple, read):
     """A one-output :class:`Node`, its slots filled without a call to ``__init__``, noted
-    in the version cells of what it saved (:func:`register_savers`)."""
+    in the version cells of what it saved (:func:`register_savers`, inlined)."""
     node = _new(Node)
     node.op = op
     node.ns = ns
@@ -837,7 +839,6 @@ def _new_node(op, ns, primals: tuple, params: dict, edges: tuple, out, saved: tu
     node.params = params
     node.edges = edges
     node.out = out
-    node.n_out = 1
     node.saved = saved
     node.read = read
     if saved:
@@ -869,18 +870,38 @@ def record_unary(op, ns, x, params: dict, result):
     if entry is None:
         entry = kept_inputs(op, 1)
     _, checked, out_read = entry
+    # _new_node, inlined (the hot path of unary functions)
+    result._node = node = _new(Node)
+    node.op = op
+    node.ns = ns
+    node.seq = next(_sequence)
+    node.params = params
+    node.edges = (edge,)
+    node.read = checked
     if checked:  # the rule reads x: kept and checked
+        node.primals = (x,)
         cell = x._version
-        stored = (x,)
+        if len(cell) > 32:
+            _prune(cell)
         if out_read:
-            saved = ((0, cell, cell[0]), (-1, result._version, 0))
+            node.out = (out,)
+            node.saved = ((0, cell, cell[0]), (-1, result._version, 0))
+            ref = weakref.ref(node)
+            result._version.append(ref)
         else:
-            saved = ((0, cell, cell[0]),)
+            node.out = None
+            node.saved = ((0, cell, cell[0]),)
+            ref = weakref.ref(node)
+        cell.append(ref)
     else:
-        stored = _NOT_KEPT_ONE
-        saved = ((-1, result._version, 0),) if out_read else ()
-    result._node = _new_node(op, ns, stored, params, (edge,), (out,) if out_read else None,
-                             saved, checked)
+        node.primals = _NOT_KEPT_ONE
+        if out_read:
+            node.out = (out,)
+            node.saved = ((-1, result._version, 0),)
+            result._version.append(weakref.ref(node))
+        else:
+            node.out = None
+            node.saved = ()
     return result
 
 
@@ -1383,8 +1404,18 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
             slot[head._index] = _accumulate(slot[head._index], ct)
 
         heappush, heappop = heapq.heappush, heapq.heappop
-        while heap:
-            node = heappop(heap)[1]
+        # Nodes run in decreasing sequence order (a node after all its consumers).  A
+        # node's one new parent while the heap is empty is the only one pending, hence
+        # the next to run: it skips the heap (a chain of ops never touches it).
+        following = None
+        while True:
+            if following is not None:
+                node = following
+                following = None
+            elif heap:
+                node = heappop(heap)[1]
+            else:
+                break
             cts = pending.pop(node)
             if node.hooks:
                 for index, hooks in node.hooks.items():
@@ -1419,7 +1450,13 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 slot = pending.get(parent)
                 if slot is None:
                     slot = pending[parent] = [None] * parent.n_out
-                    heappush(heap, (-parent.seq, parent))
+                    if following is None and not heap:
+                        following = parent
+                    else:
+                        if following is not None:
+                            heappush(heap, (-following.seq, following))
+                            following = None
+                        heappush(heap, (-parent.seq, parent))
                     slot[index] = ct
                 else:
                     total = slot[index]
