@@ -43,12 +43,13 @@ import contextlib
 import heapq
 import itertools
 import math
+import operator
 import threading
 import weakref
 from typing import Any, Mapping, Sequence
 
 from . import _errors
-from ._op import parameters
+from ._op import conj, parameters
 
 
 class Value:
@@ -458,8 +459,11 @@ def run(node, ct):
 _ARGUMENT = """\
     if isinstance(p{i}, _Value):
         p{i} = p{i}._data
-    elif p{i} is _NOT_KEPT:
-        p{i} = _ValueNotSaved(node, {i}, ct)
+    elif p{i} is _NOT_KEPT:  # a ValueNotSaved(node, {i}, ct), without the call to __init__
+        p{i} = _new(_ValueNotSaved)
+        p{i}._node = node
+        p{i}._position = {i}
+        p{i}._like = ct
     elif p{i} is not None and (read is None or {i} in read):
         p{i} = ns._constant(p{i}, ct)
 """
@@ -471,6 +475,16 @@ _RULE = """\
         r{i} = _rule{i}(ns, ct, {arguments}, out=out{params})
         if r{i} is not None and not (getattr(r{i}, "dtype", None) is e{i}[3] and
                                     r{i}.shape == e{i}[2]):
+            r{i} = _fit(ns, r{i}, e{i}[2], e{i}[3], _op)
+"""
+
+# an elementwise rule ``ct * conj(d)`` (``_op.elementwise``), its local derivative called here
+_ELEMENTWISE_RULE = """\
+    if e{i} is None:
+        r{i} = None
+    else:
+        r{i} = ct * _conj(ns, _d{i}(ns, {arguments}, out))
+        if not (r{i}.dtype is e{i}[3] and r{i}.shape == e{i}[2]):
             r{i} = _fit(ns, r{i}, e{i}[2], e{i}[3], _op)
 """
 
@@ -502,13 +516,17 @@ def compiled_vjp(op) -> tuple:
     arguments = ", ".join(f"p{i}" for i in range(n))
     takes_params = any(p.name not in op.arrays for p in parameters(op.signature))
     scope = {"_errors": _errors, "_name": op.name, "_op": op, "_Value": Value,
-             "_NOT_KEPT": NOT_KEPT, "_ValueNotSaved": ValueNotSaved,
-             "_OUTPUT_NOT_SAVED": OUTPUT_NOT_SAVED, "_fit": fit_cotangent}
+             "_NOT_KEPT": NOT_KEPT, "_ValueNotSaved": ValueNotSaved, "_new": _new,
+             "_OUTPUT_NOT_SAVED": OUTPUT_NOT_SAVED, "_fit": fit_cotangent,
+             "_conj": conj}
     rule_code = []
     for i, name in enumerate(op.arrays):
         rule = rules.get(name)
         if rule is None:
             rule_code.append(_MISSING_RULE.format(i=i, name=name))
+        elif getattr(rule, "local_derivative", None) is not None:
+            scope[f"_d{i}"] = rule.local_derivative
+            rule_code.append(_ELEMENTWISE_RULE.format(i=i, arguments=arguments))
         else:
             scope[f"_rule{i}"] = rule
             rule_code.append(_RULE.format(i=i, arguments=arguments,
@@ -540,7 +558,7 @@ def _keeper(flags: tuple):
 
 def kept_inputs(op, needed: int) -> tuple:
     """What a node of ``op`` keeps when bit ``i`` of ``needed`` says input ``i`` needs a
-    gradient: ``(keep, checked, out_read)``.
+    gradient: ``(keep, checked, out_read, flags)``.
 
     ``keep``: ``None`` when every input is kept, ``False`` for a sequence none
     of whose values is read, else a function of the primals that puts
@@ -548,7 +566,8 @@ def kept_inputs(op, needed: int) -> tuple:
     needed rule reads its value, ``Op.reads``, or when it needs no gradient).
     ``checked``: the positions of the kept array inputs to check against
     in-place changes.  ``out_read``: whether a needed rule reads the output's
-    values (then it is saved and checked).  Cached on the record, per mask.
+    values (then it is saved and checked).  ``flags``: per input, whether it
+    is kept (``None`` for a sequence).  Cached on the record, per mask.
     """
     entry = op.kept.get(needed)
     if entry is not None:
@@ -563,12 +582,13 @@ def kept_inputs(op, needed: int) -> tuple:
     if op.sequence:
         keep = None if names[0] in read else False
         checked = None if keep is None else ()
+        flags = None
     else:
         # inputs needing no gradient are constants: kept (a Python scalar costs nothing)
         flags = tuple(name in read or not needed >> i & 1 for i, name in enumerate(names))
         keep = None if all(flags) else _keeper(flags)
         checked = tuple(i for i, name in enumerate(names) if name in read)
-    entry = op.kept[needed] = (keep, checked, "out" in read)
+    entry = op.kept[needed] = (keep, checked, "out" in read, flags)
     return entry
 
 
@@ -720,13 +740,13 @@ def _kept(op, primals: tuple, needed: int | None) -> tuple:
     """
     if needed is None:
         # every input kept, those the rules read checked
-        _, checked, out_read = kept_inputs(op, (1 << len(primals)) - 1)
+        _, checked, out_read, _ = kept_inputs(op, (1 << len(primals)) - 1)
         keep = None
     else:
         entry = op.kept.get(needed)
         if entry is None:
             entry = kept_inputs(op, needed)
-        keep, checked, out_read = entry
+        keep, checked, out_read, _ = entry
     if op.sequence:
         if keep is False:
             return tuple(NOT_KEPT if isinstance(p, Value) and p._node is not None else p
@@ -790,7 +810,7 @@ def record_one(op, ns, primals: tuple, params: dict, result):
         entry = op.kept.get(needed)
         if entry is None:
             entry = kept_inputs(op, needed)
-        keep, checked, out_read = entry
+        keep, checked, out_read, _ = entry
         if keep is None:
             stored = primals
         elif keep is False:  # a sequence none of whose values is read
@@ -828,29 +848,6 @@ def record_one(op, ns, primals: tuple, params: dict, result):
     return result
 
 
-def _new_node(op, ns, primals: tuple, params: dict, edges: tuple, out, saved: tuple, read):
-    """A one-output :class:`Node`, its slots filled without a call to ``__init__``, noted
-    in the version cells of what it saved (:func:`register_savers`, inlined)."""
-    node = _new(Node)
-    node.op = op
-    node.ns = ns
-    node.seq = next(_sequence)
-    node.primals = primals
-    node.params = params
-    node.edges = edges
-    node.out = out
-    node.saved = saved
-    node.read = read
-    if saved:
-        ref = weakref.ref(node)
-        for entry in saved:
-            cell = entry[1]
-            cell.append(ref)
-            if len(cell) > 33:
-                _prune(cell)
-    return node
-
-
 def record_unary(op, ns, x, params: dict, result):
     """:func:`record_one` for an op of one array ``x`` that is in a graph and carries no
     forward-mode tangent (the dispatcher checked), unrolled."""
@@ -869,8 +866,8 @@ def record_unary(op, ns, x, params: dict, result):
     entry = op.kept.get(1)
     if entry is None:
         entry = kept_inputs(op, 1)
-    _, checked, out_read = entry
-    # _new_node, inlined (the hot path of unary functions)
+    _, checked, out_read, _ = entry
+    # the node's slots filled without a call to __init__, register_savers inlined
     result._node = node = _new(Node)
     node.op = op
     node.ns = ns
@@ -938,19 +935,37 @@ def record_binary(op, ns, x1, x2, params: dict, result):
     entry = op.kept.get(needed)
     if entry is None:
         entry = kept_inputs(op, needed)
-    keep, checked, out_read = entry
-    primals = (x1, x2)
-    stored = primals if keep is None else keep(primals)
-    saved = []
-    for i in checked:
-        p = primals[i]
-        if isinstance(p, Value):
-            cell = p._version
-            saved.append((i, cell, cell[0]))
-    if out_read:
-        saved.append((-1, result._version, 0))
-    result._node = _new_node(op, ns, stored, params, (edge1, edge2),
-                             (out,) if out_read else None, tuple(saved), checked)
+    _, checked, out_read, (keep1, keep2) = entry
+    if checked:
+        saved = []
+        for i in checked:
+            p = x2 if i else x1
+            if isinstance(p, Value):
+                cell = p._version
+                saved.append((i, cell, cell[0]))
+        if out_read:
+            saved.append((-1, result._version, 0))
+        saved = tuple(saved)
+    else:
+        saved = ((-1, result._version, 0),) if out_read else ()
+    # the node's slots filled without a call to __init__, register_savers inlined
+    result._node = node = _new(Node)
+    node.op = op
+    node.ns = ns
+    node.seq = next(_sequence)
+    node.primals = (x1 if keep1 else NOT_KEPT, x2 if keep2 else NOT_KEPT)
+    node.params = params
+    node.edges = (edge1, edge2)
+    node.out = (out,) if out_read else None
+    node.saved = saved
+    node.read = checked
+    if saved:
+        ref = weakref.ref(node)
+        for entry in saved:
+            cell = entry[1]
+            cell.append(ref)
+            if len(cell) > 33:
+                _prune(cell)
     return result
 
 
@@ -1266,33 +1281,48 @@ def _accumulate(a, b):
     return b if a is None else a + b
 
 
-def _nodes_to_targets(heads: Sequence, target_keys: dict) -> set:
-    """The nodes reachable from ``heads`` whose VJP leads to a target.
+def _nodes_to_targets(heads: Sequence, targets: Sequence, target_keys: dict) -> set | None:
+    """The nodes reachable from ``heads`` whose VJP leads to a target, or ``None`` when
+    that is all of them.
 
-    Parents are recorded before their consumers, so visiting the reachable
+    Every node has an edge to a node or a leaf, so when every leaf reachable
+    from the heads is a target (and no target is an intermediate result) each
+    node leads to a target: the common case, decided by one walk.  Otherwise,
+    parents being recorded before their consumers, visiting the reachable
     nodes in increasing sequence order decides each parent before its users.
     """
-    seen: set = set()
-    order = []
-    stack = [h._node for h in heads if isinstance(h._node, Node)]
+    target_parents = {t._node for t in targets}
+    all_leaves = not any(type(t) is Node for t in target_parents)
+    reachable: dict = {}  # insertion-ordered set
+    stack = [h._node for h in heads if type(h._node) is Node]
     while stack:
         node = stack.pop()
-        if node in seen:
+        if node in reachable:
             continue
-        seen.add(node)
-        order.append(node)
+        reachable[node] = None
         for edge in node.edges:
-            if edge is not None and isinstance(edge[0], Node) and edge[0] not in seen:
-                stack.append(edge[0])
-    order.sort(key=lambda n: n.seq)
+            if edge is not None:
+                parent = edge[0]
+                if type(parent) is Node:
+                    if parent not in reachable:
+                        stack.append(parent)
+                elif all_leaves and parent not in target_parents:
+                    all_leaves = False  # a leaf that is no target: some nodes may not lead to one
+    if all_leaves:
+        return None
     needed: set = set()
-    for node in order:
+    for node in sorted(reachable, key=_by_sequence):
         for edge in node.edges:
-            if edge is not None and ((id(edge[0]), edge[1]) in target_keys
-                                     or edge[0] in needed):
-                needed.add(node)
-                break
+            if edge is not None:
+                parent = edge[0]
+                if parent in needed or (parent in target_parents and
+                                        (id(parent), edge[1]) in target_keys):
+                    needed.add(node)
+                    break
     return needed
+
+
+_by_sequence = operator.attrgetter("seq")
 
 
 def _head_cotangent(head, ct, create_graph: bool):
@@ -1371,10 +1401,10 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
         for i, t in enumerate(targets):
             target_keys.setdefault((id(t._node), t._index), []).append(i)
         found: list = [None] * len(targets)
-    target_nodes = {key[0] for key in target_keys}
+    target_nodes = {t._node for t in targets} if targets is not None else ()
     # autograd.grad runs only the nodes that lead to a target (PyTorch's exec_info):
     # the sweep stops at the targets and leaves the rest of the graph untouched.
-    needed = _nodes_to_targets(heads, target_keys) if targets is not None and \
+    needed = _nodes_to_targets(heads, targets, target_keys) if targets is not None and \
         not write_leaves else None
 
     previous = state.recording
@@ -1421,7 +1451,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 for index, hooks in node.hooks.items():
                     if cts[index] is not None:
                         cts[index] = _run_hooks_raw(node.ns, hooks, cts[index], raw)
-            if targets is not None and id(node) in target_nodes:
+            if node in target_nodes:
                 for index, c in enumerate(cts):
                     for position in target_keys.get((id(node), index), ()):
                         found[position] = c
