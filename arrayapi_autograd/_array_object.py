@@ -14,7 +14,9 @@ This module is the value type: attributes, operators, indexing and the
 write-back of in-place updates.  :func:`_call` is the single entry point of
 every operation: it unwraps the inputs, runs the backend's forward, and only
 when an input is tracked (in a graph or carrying a tangent) hands the result
-to the recorder (``_tape.record_one``/``_tape.record``).  Op records are
+to the recorder (``_tape.record_one``/``_tape.record``).  Its hot path for
+one and two arrays (:data:`DISPATCH_ONE`, :data:`DISPATCH_TWO`) is inlined
+into the namespace's functions of one and two arrays.  Op records are
 reached through the array's namespace (``ns._records``), never imported: the
 op tables sit floors above this one.  Any other differentiable value (the
 batching module's stacked cotangents) takes over an operation through its
@@ -652,62 +654,80 @@ def _call(op, forward, ns, primals: tuple, params: dict):
     return _finish(op, ns, primals, params, forward(*raws, **params), tracked)
 
 
-def _call1(op, forward, ns, x, params: dict):
-    """:func:`_call` for an op with one array parameter: the hot path, without a loop."""
-    if type(x) is Array and x._ns is ns and not x._tangents and not op.view:
-        out = forward(x._data, **params) if params else forward(x._data)
-        if type(out) is not ns._array_type:
-            return _finish(op, ns, (x,), params, out, x._node is not None)
-        result = _new(Array)
-        result._data = out
-        result._ns = ns
-        result._node = None
-        result._index = 0
-        result._version = [0]
-        result._tangents = None
-        if x._node is not None and op.differentiable and _tape.state.recording:
-            return _tape.record_unary(op, ns, x, params, result)
-        return result
-    return _call(op, forward, ns, (x,), params)
+# The hot path of the functions of one and of two arrays, as source text.  The namespace
+# builds each such function with its body inlined (``_op.make_function``: ``xp.sin(x)``
+# is one Python frame), and :func:`_call2`, which the operators call, is made from the
+# same text below.  In the text, ``_op``, ``_forward`` and ``_ns`` are the op record,
+# the backend's forward and the namespace; ``{x}``/``{x1}``/``{x2}`` the array
+# arguments and ``{params}`` the dict of the other parameters.  Anything off the hot
+# path (another namespace, a tangent, a view, a batched value, a foreign array, a
+# result that is not one backend array) goes to :func:`_call`.
+DISPATCH_ONE = """\
+    _x = {x}
+    _params = {params}
+    if type(_x) is _Array and _x._ns is _ns and not _x._tangents and not _op.view:
+        _out = _forward(_x._data, **_params) if _params else _forward(_x._data)
+        if type(_out) is not _ns._array_type:
+            return _finish(_op, _ns, (_x,), _params, _out, _x._node is not None)
+        _result = _new(_Array)
+        _result._data = _out
+        _result._ns = _ns
+        _result._node = None
+        _result._index = 0
+        _result._version = [0]
+        _result._tangents = None
+        if _x._node is not None and _op.differentiable and _state.recording:
+            return _record_unary(_op, _ns, _x, _params, _result)
+        return _result
+    return _call(_op, _forward, _ns, (_x,), _params)
+"""
+
+DISPATCH_TWO = """\
+    _x1 = {x1}
+    _x2 = {x2}
+    _params = {params}
+    if _op.view:
+        return _call(_op, _forward, _ns, (_x1, _x2), _params)
+    if type(_x1) is _Array:
+        if _x1._ns is not _ns or _x1._tangents:
+            return _call(_op, _forward, _ns, (_x1, _x2), _params)
+        _raw1 = _x1._data
+        _tracked = _x1._node is not None
+    elif isinstance(_x1, _SCALARS):
+        _raw1 = _x1
+        _tracked = False
+    else:
+        return _call(_op, _forward, _ns, (_x1, _x2), _params)
+    if type(_x2) is _Array:
+        if _x2._ns is not _ns or _x2._tangents:
+            return _call(_op, _forward, _ns, (_x1, _x2), _params)
+        _raw2 = _x2._data
+        _tracked = _tracked or _x2._node is not None
+    elif isinstance(_x2, _SCALARS):
+        _raw2 = _x2
+    else:
+        return _call(_op, _forward, _ns, (_x1, _x2), _params)
+    _out = _forward(_raw1, _raw2, **_params) if _params else _forward(_raw1, _raw2)
+    if type(_out) is not _ns._array_type:
+        return _finish(_op, _ns, (_x1, _x2), _params, _out, _tracked)
+    _result = _new(_Array)
+    _result._data = _out
+    _result._ns = _ns
+    _result._node = None
+    _result._index = 0
+    _result._version = [0]
+    _result._tangents = None
+    if _tracked and _op.differentiable and _state.recording:
+        return _record_binary(_op, _ns, _x1, _x2, _params, _result)
+    return _result
+"""
 
 
-def _call2(op, forward, ns, x1, x2, params: dict):
-    """:func:`_call` for an op with two array parameters (an array and a scalar, or two
-    arrays): the hot path of binary functions and operators, without a loop."""
-    if op.view:
-        return _call(op, forward, ns, (x1, x2), params)
-    if type(x1) is Array:
-        if x1._ns is not ns or x1._tangents:
-            return _call(op, forward, ns, (x1, x2), params)
-        raw1 = x1._data
-        tracked = x1._node is not None
-    elif isinstance(x1, _SCALARS):
-        raw1 = x1
-        tracked = False
-    else:
-        return _call(op, forward, ns, (x1, x2), params)
-    if type(x2) is Array:
-        if x2._ns is not ns or x2._tangents:
-            return _call(op, forward, ns, (x1, x2), params)
-        raw2 = x2._data
-        tracked = tracked or x2._node is not None
-    elif not isinstance(x2, _SCALARS):
-        return _call(op, forward, ns, (x1, x2), params)
-    else:
-        raw2 = x2
-    out = forward(raw1, raw2, **params) if params else forward(raw1, raw2)
-    if type(out) is not ns._array_type:
-        return _finish(op, ns, (x1, x2), params, out, tracked)
-    result = _new(Array)
-    result._data = out
-    result._ns = ns
-    result._node = None
-    result._index = 0
-    result._version = [0]
-    result._tangents = None
-    if tracked and op.differentiable and _tape.state.recording:
-        return _tape.record_binary(op, ns, x1, x2, params, result)
-    return result
+def dispatch_scope() -> dict:
+    """The names the dispatch text uses, besides ``_op``, ``_forward`` and ``_ns``."""
+    return {"_Array": Array, "_new": _new, "_call": _call, "_finish": _finish,
+            "_SCALARS": _SCALARS, "_state": _tape.state, "_record_unary": _tape.record_unary,
+            "_record_binary": _tape.record_binary}
 
 
 def _finish(op, ns, primals: tuple, params: dict, out, tracked: bool):
@@ -739,6 +759,21 @@ def _finish(op, ns, primals: tuple, params: dict, out, tracked: bool):
             (op.view is True or op.view(params)):
         return ns._wrap(out, primals[0]._version)
     return ns._wrap(out)
+
+
+def _make_call2():
+    scope = dispatch_scope()
+    source = "def _call2(_op, _forward, _ns, x1, x2, params):\n" + \
+        DISPATCH_TWO.format(x1="x1", x2="x2", params="params")
+    exec(compile(source, "<arrayapi_autograd _call2>", "exec"), scope)
+    call2 = scope["_call2"]
+    call2.__module__ = __name__
+    call2.__doc__ = """:func:`_call` for an op with two array parameters (an array and a
+    scalar, or two arrays): the hot path of the operators, from :data:`DISPATCH_TWO`."""
+    return call2
+
+
+_call2 = _make_call2()
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import array_api_compat
 import numpy as np
 
 from . import _errors, ops
-from ._array_object import Array, _call, _call1, _call2
+from ._array_object import DISPATCH_ONE, DISPATCH_TWO, Array, _call, dispatch_scope
 from ._op import make_function, make_raw_function
 
 _SCALARS = (int, float, complex, bool)
@@ -203,6 +203,7 @@ class Namespace(types.ModuleType):
         # object's operators and indexing run
         self._records: dict[str, tuple] = {}
         self._constants: dict = {}
+        self._last_constant: tuple = (None, None, None, None)
         self._bind_tables()
         self._raw = RawNamespace(self) if _rules_run_on_backend_arrays(xp) else None
         self.random = RandomNamespace(self)
@@ -234,6 +235,7 @@ class Namespace(types.ModuleType):
 
     def _bind_tables(self) -> None:
         xp = self._xp
+        bodies, scope = {1: DISPATCH_ONE, 2: DISPATCH_TWO}, dispatch_scope()
         for op in ops.ALL_OPS:
             prefix, _, short = op.name.rpartition(".")
             source = xp
@@ -254,7 +256,7 @@ class Namespace(types.ModuleType):
                     forward = _bound_forward(op.forward, xp)
                 if op.adapt is not None:
                     forward = op.adapt(forward, self)
-                function = make_function(op, forward, self, (_call, _call1, _call2))
+                function = make_function(op, forward, self, _call, bodies, scope)
                 self._records[op.name] = (op, forward)
             self._functions[op.name] = function
         _place_functions(self, "differentiable")
@@ -288,17 +290,25 @@ class Namespace(types.ModuleType):
         Non-zero real Python scalars are converted once per dtype and device
         (zeros keep their sign, NaNs and complex numbers are not cached).
         """
-        if not isinstance(p, _SCALARS):
+        kind = type(p)
+        if kind is float or kind is int:
+            # the last one converted, by identity (a literal of a loop's body is one object)
+            last = self._last_constant
+            if p is last[0] and like.dtype is last[1] and \
+                    getattr(like, "device", None) == last[2]:
+                return last[3]
+        elif not isinstance(p, _SCALARS):
             return p
         dtype = like.dtype
         key = None
-        if (type(p) is float or type(p) is int) and p != 0:
-            key = (type(p), p, dtype, getattr(like, "device", None))
+        if (kind is float or kind is int) and p != 0:
+            key = (kind, p, dtype, getattr(like, "device", None))
             try:
                 raw = self._constants.get(key)
             except TypeError:  # an unhashable dtype or device: no caching
                 key = raw = None
             if raw is not None:
+                self._last_constant = (p, dtype, key[3], raw)
                 return raw
         if isinstance(p, complex) and not self._is_complex_dtype(dtype):
             dtype = None
@@ -309,6 +319,7 @@ class Namespace(types.ModuleType):
             if len(self._constants) > 1024:
                 self._constants.clear()
             self._constants[key] = raw
+            self._last_constant = (p, dtype, key[3], raw)
         return raw
 
     def _as_array(self, raw):

@@ -127,8 +127,8 @@ class Op:
     source: str = field(default="", compare=False)
     # per mask of the inputs needing a gradient, what a node keeps (``_tape.kept_inputs``)
     kept: dict = field(default_factory=dict, init=False, compare=False, repr=False)
-    # the tape's code generated for this op, made on first use (``_tape.compiled_vjp``)
-    compiled: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    # the tape's VJP generated for this op, made on first use (``_tape.compiled_vjp``)
+    runner: tuple | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def short_name(self) -> str:
@@ -319,16 +319,6 @@ def creation(name: str, signature: str, *, arrays: tuple = (), doc: str = "", **
 
 _EMPTY: dict = {}
 
-_TEMPLATE = """\
-def {name}({signature}):
-    return _call(_op, _forward, _ns, {primals}, {params})
-"""
-# one or two array parameters: the dispatcher for that arity (no tuple, no loop)
-_TEMPLATE_ARITY = """\
-def {name}({signature}):
-    return _call(_op, _forward, _ns, {arrays}, {params})
-"""
-
 
 def parameters(signature: str) -> list[inspect.Parameter]:
     """The parameters of a signature string, parsed by Python itself."""
@@ -337,7 +327,8 @@ def parameters(signature: str) -> list[inspect.Parameter]:
     return list(inspect.signature(scope["_f"]).parameters.values())
 
 
-def make_function(op: Op, forward: Callable, ns, calls: Sequence[Callable]) -> Callable:
+def make_function(op: Op, forward: Callable, ns, call: Callable, bodies: Mapping[int, str],
+                  scope: Mapping[str, Any]) -> Callable:
     """Build ``ns.<name>`` for ``op``: unwraps, calls ``forward``, records.
 
     Parameters
@@ -346,11 +337,15 @@ def make_function(op: Op, forward: Callable, ns, calls: Sequence[Callable]) -> C
     forward : callable
         The forward bound to the backend: ``forward(*raw_arrays, **params)``.
     ns : Namespace
-    calls : sequence of callables
-        The dispatchers: ``calls[0](op, forward, ns, primals, params)`` for any
-        op, ``calls[1](op, forward, ns, x, params)`` and
-        ``calls[2](op, forward, ns, x1, x2, params)`` for ops with one or two
-        array parameters.
+    call : callable
+        The dispatcher of any op: ``call(op, forward, ns, primals, params)``.
+    bodies : mapping
+        For ops with one or two array parameters (not views), the dispatcher's
+        hot path as source text, inlined into the function (one frame per call):
+        ``bodies[1]`` with the placeholders ``{x}`` and ``{params}``, ``bodies[2]``
+        with ``{x1}``, ``{x2}`` and ``{params}``.
+    scope : mapping
+        The names the bodies use, besides ``_op``, ``_forward`` and ``_ns``.
     """
     params = parameters(op.signature)
     names = [p.name for p in params]
@@ -370,17 +365,18 @@ def make_function(op: Op, forward: Callable, ns, calls: Sequence[Callable]) -> C
     # no parameters: one shared empty dict (never mutated), not a new one per call
     params_src = "{" + ", ".join(f"{n!r}: {n}" for n in others) + "}" if others else "_EMPTY"
     short = op.short_name
-    arity = 0 if op.sequence or len(op.arrays) not in (1, 2) else len(op.arrays)
-    if arity:
-        source = _TEMPLATE_ARITY.format(name=short, signature=op.signature,
-                                        arrays=", ".join(op.arrays), params=params_src)
+    arity = 0 if op.sequence or op.view or len(op.arrays) not in (1, 2) else len(op.arrays)
+    if arity == 1:
+        body = bodies[1].format(x=op.arrays[0], params=params_src)
+    elif arity == 2:
+        body = bodies[2].format(x1=op.arrays[0], x2=op.arrays[1], params=params_src)
     else:
-        source = _TEMPLATE.format(name=short, signature=op.signature, primals=primals,
-                                  params=params_src)
-    scope = {"_call": calls[arity], "_op": op, "_forward": forward, "_ns": ns,
-             "_EMPTY": _EMPTY}
-    exec(compile(source, f"<arrayapi_autograd {op.name}>", "exec"), scope)
-    function = scope[short]
+        body = f"    return _call(_op, _forward, _ns, {primals}, {params_src})\n"
+    source = f"def {short}({op.signature}):\n{body}"
+    namespace = {**scope, "_call": call, "_op": op, "_forward": forward, "_ns": ns,
+                 "_EMPTY": _EMPTY}
+    exec(compile(source, f"<arrayapi_autograd {op.name}>", "exec"), namespace)
+    function = namespace[short]
     function.__qualname__ = short
     function.__module__ = ns.__name__
     function.__doc__ = docstring(op)

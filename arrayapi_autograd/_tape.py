@@ -499,7 +499,7 @@ _MISSING_RULE = """\
 def compiled_vjp(op) -> tuple:
     """The VJP of ``op`` for a backward that records nothing, as one generated function
     ``run(node, ct)``: ``(rules, run)``, ``run`` ``None`` where the general
-    :meth:`Node.vjp` is needed.  Cached in ``op.compiled`` for the rules it was
+    :meth:`Node.vjp` is needed.  Cached in ``op.runner`` for the rules it was
     made from (``rules``: ``op.vjp`` then).
 
     ``run`` does what :meth:`Node.vjp` does for a node with one output whose
@@ -510,7 +510,8 @@ def compiled_vjp(op) -> tuple:
     """
     rules = op.vjp
     if op.sequence or op.user_rules or not isinstance(rules, Mapping) or not op.arrays:
-        op.compiled["vjp"] = entry = (rules, None)
+        entry = (rules, None)
+        object.__setattr__(op, "runner", entry)  # a cache on the frozen record
         return entry
     n = len(op.arrays)
     arguments = ", ".join(f"p{i}" for i in range(n))
@@ -539,7 +540,8 @@ def compiled_vjp(op) -> tuple:
         rules="".join(rule_code),
         results=", ".join(f"r{i}" for i in range(n)) + ("," if n == 1 else ""))
     exec(compile(source, f"<arrayapi_autograd VJP of {op.name}>", "exec"), scope)
-    op.compiled["vjp"] = entry = (rules, scope["run"])
+    entry = (rules, scope["run"])
+    object.__setattr__(op, "runner", entry)  # a cache on the frozen record
     return entry
 
 
@@ -853,20 +855,20 @@ def record_unary(op, ns, x, params: dict, result):
     forward-mode tangent (the dispatcher checked), unrolled."""
     out = result._data
     dtype = out.dtype
-    if dtype is not ns._last_float_dtype:  # most results have the dtype of the last one
-        if not ns._is_float_dtype(dtype):
-            return result
-        ns._last_float_dtype = dtype
+    data = x._data
+    x_dtype = data.dtype
+    # an input in a graph has a floating dtype: so has an output of the same dtype
+    if dtype is not x_dtype and not ns._is_float_dtype(dtype):
+        return result
     parent = x._node
     if type(parent) is Node and parent.view_version is not None:
         edge = _edge(x)  # checks the view is not stale
     else:
-        data = x._data
-        edge = (parent, x._index, data.shape, data.dtype)
-    entry = op.kept.get(1)
-    if entry is None:
-        entry = kept_inputs(op, 1)
-    _, checked, out_read, _ = entry
+        edge = (parent, x._index, data.shape, x_dtype)
+    try:
+        _, checked, out_read, _ = op.kept[1]
+    except KeyError:
+        _, checked, out_read, _ = kept_inputs(op, 1)
     # the node's slots filled without a call to __init__, register_savers inlined
     result._node = node = _new(Node)
     node.op = op
@@ -906,14 +908,9 @@ def record_binary(op, ns, x1, x2, params: dict, result):
     """:func:`record_one` for an op of two arguments (arrays or Python scalars), at least
     one of them in a graph, none carrying a forward-mode tangent (the dispatcher checked),
     unrolled."""
-    out = result._data
-    dtype = out.dtype
-    if dtype is not ns._last_float_dtype:
-        if not ns._is_float_dtype(dtype):
-            return result
-        ns._last_float_dtype = dtype
     needed = 0
     edge1 = edge2 = None
+    tracked_dtype = None
     if isinstance(x1, Value):
         parent = x1._node
         if parent is not None:
@@ -923,6 +920,7 @@ def record_binary(op, ns, x1, x2, params: dict, result):
             else:
                 data = x1._data
                 edge1 = (parent, x1._index, data.shape, data.dtype)
+            tracked_dtype = edge1[3]
     if isinstance(x2, Value):
         parent = x2._node
         if parent is not None:
@@ -932,10 +930,16 @@ def record_binary(op, ns, x1, x2, params: dict, result):
             else:
                 data = x2._data
                 edge2 = (parent, x2._index, data.shape, data.dtype)
-    entry = op.kept.get(needed)
-    if entry is None:
-        entry = kept_inputs(op, needed)
-    _, checked, out_read, (keep1, keep2) = entry
+            tracked_dtype = edge2[3]
+    out = result._data
+    dtype = out.dtype
+    # an input in a graph has a floating dtype: so has an output of the same dtype
+    if dtype is not tracked_dtype and not ns._is_float_dtype(dtype):
+        return result
+    try:
+        _, checked, out_read, (keep1, keep2) = op.kept[needed]
+    except KeyError:
+        _, checked, out_read, (keep1, keep2) = kept_inputs(op, needed)
     if checked:
         saved = []
         for i in checked:
@@ -1437,16 +1441,16 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
         # Nodes run in decreasing sequence order (a node after all its consumers).  A
         # node's one new parent while the heap is empty is the only one pending, hence
         # the next to run: it skips the heap (a chain of ops never touches it).
-        following = None
+        following = following_cts = None
         while True:
             if following is not None:
-                node = following
+                node, cts = following, following_cts
                 following = None
             elif heap:
                 node = heappop(heap)[1]
+                cts = pending.pop(node)
             else:
                 break
-            cts = pending.pop(node)
             if node.hooks:
                 for index, hooks in node.hooks.items():
                     if cts[index] is not None:
@@ -1459,10 +1463,10 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 continue
             if raw and not node.multi:
                 op = node.op
-                compiled = op.compiled.get("vjp")
-                if compiled is None or compiled[0] is not op.vjp:
-                    compiled = compiled_vjp(op)
-                run = compiled[1]
+                runner = op.runner
+                if runner is None or runner[0] is not op.vjp:
+                    runner = compiled_vjp(op)
+                run = runner[1]
                 input_cts = node.vjp(cts, raw) if run is None else run(node, cts[0])
             else:
                 input_cts = node.vjp(cts, raw)
@@ -1479,18 +1483,24 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                     continue
                 slot = pending.get(parent)
                 if slot is None:
-                    slot = pending[parent] = [None] * parent.n_out
-                    if following is None and not heap:
-                        following = parent
+                    if parent is following:
+                        slot = following_cts
+                    elif following is None and not heap:
+                        following = parent  # kept out of the heap and of pending
+                        following_cts = [None] * parent.n_out
+                        following_cts[index] = ct
+                        continue
                     else:
                         if following is not None:
+                            pending[following] = following_cts
                             heappush(heap, (-following.seq, following))
                             following = None
+                        slot = pending[parent] = [None] * parent.n_out
                         heappush(heap, (-parent.seq, parent))
-                    slot[index] = ct
-                else:
-                    total = slot[index]
-                    slot[index] = ct if total is None else total + ct
+                        slot[index] = ct
+                        continue
+                total = slot[index]
+                slot[index] = ct if total is None else total + ct
             if not retain_graph:  # node.release(), inlined
                 node.primals = node.out = None
                 node.saved = ()

@@ -146,3 +146,30 @@ def test_hooks_must_be_callable_and_return_arrays(xp):
     x.register_hook(lambda ct: xp.flip(ct))  # a replacement of the right shape is used
     xp.sum(x * xp.asarray([1.0, 10.0, 100.0])).backward()
     np.testing.assert_array_equal(to_numpy(x.grad), [100.0, 10.0, 1.0])
+
+
+def test_autograd_grad_runs_only_the_nodes_that_lead_to_a_target(xp):
+    """As PyTorch's ``autograd.grad``: a branch that leads to no target is not run (its
+    hooks do not fire, its saved values stay), whether or not every leaf is a target."""
+    a = xp.asarray([0.5, -1.0], dtype=xp.float64)
+    w = xp.asarray([3.0, 4.0], dtype=xp.float64)
+    a.requires_grad_()
+    w.requires_grad_()
+    seen = []
+    u = w * 2.0  # leads to w only
+    u.register_hook(lambda ct: seen.append("u") or ct)
+    out = xp.sum(a * u + xp.sin(a))
+    (g_a,) = autograd.grad(out, [a], retain_graph=True)
+    np.testing.assert_allclose(to_numpy(g_a), 2 * np.array([3.0, 4.0]) + np.cos([0.5, -1.0]))
+    assert seen == []
+    # every leaf a target: every node runs, the hook once
+    g_a2, g_w = autograd.grad(out, [a, w], retain_graph=True)
+    np.testing.assert_allclose(to_numpy(g_a2), to_numpy(g_a))
+    np.testing.assert_allclose(to_numpy(g_w), 2 * np.array([0.5, -1.0]))
+    assert seen == ["u"]
+    # an intermediate target stops the sweep there: nothing above it runs
+    (g_u,) = autograd.grad(out, [u])
+    np.testing.assert_allclose(to_numpy(g_u), [0.5, -1.0])
+    assert seen == ["u", "u"]
+    (g_w_again,) = autograd.grad(xp.sum(u * u), [w])  # u's own node was not freed
+    np.testing.assert_allclose(to_numpy(g_w_again), 8 * np.array([3.0, 4.0]))

@@ -17,7 +17,7 @@ import torch
 
 import arrayapi_autograd as ag
 from arrayapi_autograd import _tape, autograd, no_grad, stop_gradient
-from arrayapi_autograd._array_object import _call, _call1, _call2
+from arrayapi_autograd._array_object import DISPATCH_ONE, DISPATCH_TWO, _call, dispatch_scope
 from arrayapi_autograd._op import Op, make_function
 from oracle import assert_matches_torch, torch_grads_of, to_numpy
 
@@ -605,7 +605,8 @@ def _half_differentiable(xp):
             arrays=("x1", "x2"), forward=None,
             vjp={"x1": lambda ns, ct, x1, x2, out: ct * x2},
             jvp={"x1": lambda ns, t, x1, x2, out: t * x2})
-    return make_function(op, lambda a, b: a * b, xp, (_call, _call1, _call2))
+    return make_function(op, lambda a, b: a * b, xp, _call, {1: DISPATCH_ONE, 2: DISPATCH_TWO},
+                         dispatch_scope())
 
 
 def test_vjp_not_defined_names_op_and_argument(xp):
