@@ -659,13 +659,14 @@ def _call(op, forward, ns, primals: tuple, params: dict):
 # is one Python frame), and :func:`_call2`, which the operators call, is made from the
 # same text below.  In the text, ``_op``, ``_forward`` and ``_ns`` are the op record,
 # the backend's forward and the namespace; ``{x}``/``{x1}``/``{x2}`` the array
-# arguments and ``{params}`` the dict of the other parameters.  Anything off the hot
-# path (another namespace, a tangent, a view, a batched value, a foreign array, a
-# result that is not one backend array) goes to :func:`_call`.
+# arguments and ``{params}`` the dict of the other parameters.  Not for views (their
+# functions call :func:`_call`, and no operator is one).  Anything off the hot path
+# (another namespace, a tangent, a batched value, a foreign array, a result that is not
+# one backend array) goes to :func:`_call`.
 DISPATCH_ONE = """\
     _x = {x}
     _params = {params}
-    if type(_x) is _Array and _x._ns is _ns and not _x._tangents and not _op.view:
+    if type(_x) is _Array and _x._ns is _ns and not _x._tangents:
         _out = _forward(_x._data, **_params) if _params else _forward(_x._data)
         if type(_out) is not _ns._array_type:
             return _finish(_op, _ns, (_x,), _params, _out, _x._node is not None)
@@ -686,8 +687,6 @@ DISPATCH_TWO = """\
     _x1 = {x1}
     _x2 = {x2}
     _params = {params}
-    if _op.view:
-        return _call(_op, _forward, _ns, (_x1, _x2), _params)
     if type(_x1) is _Array:
         if _x1._ns is not _ns or _x1._tangents:
             return _call(_op, _forward, _ns, (_x1, _x2), _params)

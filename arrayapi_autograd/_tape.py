@@ -155,6 +155,23 @@ class _NotKept:
 NOT_KEPT = _NotKept()
 _NOT_KEPT_ONE = (NOT_KEPT,)
 
+#: ``Node.leaf`` of a node whose paths end at several leaves
+MANY_LEAVES = object()
+
+
+def _single_leaf(edges: tuple):
+    """The one leaf every path through ``edges`` ends at, or :data:`MANY_LEAVES`."""
+    leaf = None
+    for edge in edges:
+        if edge is not None:
+            parent = edge[0]
+            found = parent.leaf if type(parent) is Node else parent
+            if leaf is None:
+                leaf = found
+            elif found is not leaf:
+                return MANY_LEAVES
+    return MANY_LEAVES if leaf is None else leaf
+
 
 class Node:
     """One recorded operation.
@@ -181,6 +198,13 @@ class Node:
     saved : tuple
         ``(position, version_cell, version)`` for every kept array that must
         not change in place before the backward (position ``-1``: an output).
+    read : tuple or None
+        Positions of the inputs whose values the needed rules read (``None``:
+        all of them); constants elsewhere are not converted for the rules.
+    leaf : Leaf or MANY_LEAVES
+        The one leaf every path from this node ends at, or
+        :data:`MANY_LEAVES`: ``autograd.grad`` of a function of one variable
+        then knows without a walk of the graph that every node leads to it.
     multi, hooks, out_tangents, out_meta, view_version
         Rarely set, so class-level defaults until then (kept in the instance's
         lazily made ``__dict__``): whether the op returned a sequence, hooks per
@@ -190,7 +214,7 @@ class Node:
     """
 
     __slots__ = ("op", "ns", "seq", "primals", "params", "edges", "out", "saved", "read",
-                 "__dict__", "__weakref__")
+                 "leaf", "__dict__", "__weakref__")
     n_out = 1
     multi = False
     hooks = None
@@ -210,6 +234,7 @@ class Node:
             self.n_out = n_out
         self.saved = saved
         self.read = read  # positions of the inputs the needed rules read (None: all)
+        self.leaf = _single_leaf(edges)
 
     def __repr__(self):
         return f"<Node {self.op.name} #{self.seq}>"
@@ -861,16 +886,23 @@ def record_unary(op, ns, x, params: dict, result):
     if dtype is not x_dtype and not ns._is_float_dtype(dtype):
         return result
     parent = x._node
-    if type(parent) is Node and parent.view_version is not None:
-        edge = _edge(x)  # checks the view is not stale
+    if type(parent) is Node:
+        if parent.view_version is not None:
+            edge = _edge(x)  # checks the view is not stale
+            parent = edge[0]
+        else:
+            edge = (parent, x._index, data.shape, x_dtype)
+        leaf = parent.leaf if type(parent) is Node else parent
     else:
         edge = (parent, x._index, data.shape, x_dtype)
+        leaf = parent
     try:
         _, checked, out_read, _ = op.kept[1]
     except KeyError:
         _, checked, out_read, _ = kept_inputs(op, 1)
     # the node's slots filled without a call to __init__, register_savers inlined
     result._node = node = _new(Node)
+    node.leaf = leaf
     node.op = op
     node.ns = ns
     node.seq = next(_sequence)
@@ -909,7 +941,7 @@ def record_binary(op, ns, x1, x2, params: dict, result):
     one of them in a graph, none carrying a forward-mode tangent (the dispatcher checked),
     unrolled."""
     needed = 0
-    edge1 = edge2 = None
+    edge1 = edge2 = leaf = None
     tracked_dtype = None
     if isinstance(x1, Value):
         parent = x1._node
@@ -917,20 +949,25 @@ def record_binary(op, ns, x1, x2, params: dict, result):
             needed = 1
             if type(parent) is Node and parent.view_version is not None:
                 edge1 = _edge(x1)
+                parent = edge1[0]
             else:
                 data = x1._data
                 edge1 = (parent, x1._index, data.shape, data.dtype)
             tracked_dtype = edge1[3]
+            leaf = parent.leaf if type(parent) is Node else parent
     if isinstance(x2, Value):
         parent = x2._node
         if parent is not None:
             needed |= 2
             if type(parent) is Node and parent.view_version is not None:
                 edge2 = _edge(x2)
+                parent = edge2[0]
             else:
                 data = x2._data
                 edge2 = (parent, x2._index, data.shape, data.dtype)
             tracked_dtype = edge2[3]
+            leaf2 = parent.leaf if type(parent) is Node else parent
+            leaf = leaf2 if leaf is None or leaf is leaf2 else MANY_LEAVES
     out = result._data
     dtype = out.dtype
     # an input in a graph has a floating dtype: so has an output of the same dtype
@@ -960,6 +997,7 @@ def record_binary(op, ns, x1, x2, params: dict, result):
     node.primals = (x1 if keep1 else NOT_KEPT, x2 if keep2 else NOT_KEPT)
     node.params = params
     node.edges = (edge1, edge2)
+    node.leaf = leaf
     node.out = (out,) if out_read else None
     node.saved = saved
     node.read = checked
@@ -1297,6 +1335,10 @@ def _nodes_to_targets(heads: Sequence, targets: Sequence, target_keys: dict) -> 
     """
     target_parents = {t._node for t in targets}
     all_leaves = not any(type(t) is Node for t in target_parents)
+    if all_leaves and all(type(h._node) is not Node or
+                          (type(h._node.leaf) is Leaf and h._node.leaf in target_parents)
+                          for h in heads):
+        return None  # each head's graph ends at one leaf, a target: no walk needed
     reachable: dict = {}  # insertion-ordered set
     stack = [h._node for h in heads if type(h._node) is Node]
     while stack:
