@@ -656,10 +656,10 @@ def _call(op, forward, ns, primals: tuple, params: dict):
 
 # The hot path of the functions of one and of two arrays, as source text.  The namespace
 # builds each such function with its body inlined (``_op.make_function``: ``xp.sin(x)``
-# is one Python frame), and :func:`_call2`, which the operators call, is made from the
-# same text below.  In the text, ``_op``, ``_forward`` and ``_ns`` are the op record,
+# is one Python frame), and the operators are made from the same text (:func:`_binary`).  In the text, ``_op``, ``_forward`` and ``_ns`` are the op record,
 # the backend's forward and the namespace; ``{x}``/``{x1}``/``{x2}`` the array
-# arguments and ``{params}`` the dict of the other parameters.  Not for views (their
+# arguments, ``{params}`` the dict of the other parameters and ``{differentiable}``
+# whether the op is recorded (``_op.differentiable``, or its value).  Not for views (their
 # functions call :func:`_call`, and no operator is one).  Anything off the hot path
 # (another namespace, a tangent, a batched value, a foreign array, a result that is not
 # one backend array) goes to :func:`_call`.
@@ -677,7 +677,7 @@ DISPATCH_ONE = """\
         _result._index = 0
         _result._version = [0]
         _result._tangents = None
-        if _x._node is not None and _op.differentiable and _state.recording:
+        if _x._node is not None and {differentiable} and _state.recording:
             return _record_unary(_op, _ns, _x, _params, _result)
         return _result
     return _call(_op, _forward, _ns, (_x,), _params)
@@ -716,7 +716,7 @@ DISPATCH_TWO = """\
     _result._index = 0
     _result._version = [0]
     _result._tangents = None
-    if _tracked and _op.differentiable and _state.recording:
+    if _tracked and {differentiable} and _state.recording:
         return _record_binary(_op, _ns, _x1, _x2, _params, _result)
     return _result
 """
@@ -760,21 +760,6 @@ def _finish(op, ns, primals: tuple, params: dict, out, tracked: bool):
     return ns._wrap(out)
 
 
-def _make_call2():
-    scope = dispatch_scope()
-    source = "def _call2(_op, _forward, _ns, x1, x2, params):\n" + \
-        DISPATCH_TWO.format(x1="x1", x2="x2", params="params")
-    exec(compile(source, "<arrayapi_autograd _call2>", "exec"), scope)
-    call2 = scope["_call2"]
-    call2.__module__ = __name__
-    call2.__doc__ = """:func:`_call` for an op with two array parameters (an array and a
-    scalar, or two arrays): the hot path of the operators, from :data:`DISPATCH_TWO`."""
-    return call2
-
-
-_call2 = _make_call2()
-
-
 # ---------------------------------------------------------------------------
 # Operators, from the elementwise table
 # ---------------------------------------------------------------------------
@@ -782,23 +767,33 @@ _call2 = _make_call2()
 _OPERANDS = (Value, *_SCALARS)
 
 
-def _binary(name, pyop, reflected=False):
-    """``x <op> y`` (or, ``reflected``, ``y <op> x`` called as ``x.__r<op>__(y)``)."""
-    op = None
+_OPERATOR = """\
+def {method}(self, other):
+    _ns = self._ns
+    _kind = type(other)
+    if _kind is not float and _kind is not _Array and _kind is not int and \\
+            not isinstance(other, _OPERANDS) and not _ns._is_backend_array(other):
+        return _foreign_operand(_ns, other)
+    _op = _record[0]
+    if _op is None:  # the first call: the record is the same in every namespace
+        _op = _record[0] = _ns._records[{name!r}][0]
+{body}"""
 
-    def method(self, other):
-        nonlocal op
-        if op is None:
-            op = self._ns._records[name][0]
-        kind = type(other)
-        if kind is not float and kind is not Array and kind is not int and \
-                not isinstance(other, _OPERANDS) and not self._ns._is_backend_array(other):
-            return _foreign_operand(self._ns, other)
-        if reflected:
-            return _call2(op, pyop, self._ns, other, self, _EMPTY)
-        return _call2(op, pyop, self._ns, self, other, _EMPTY)
 
-    return method
+def _binary(name, pyop, dunder, reflected=False):
+    """``x <op> y`` (or, ``reflected``, ``y <op> x`` called as ``x.__r<op>__(y)``): the
+    dispatch text :data:`DISPATCH_TWO` inlined, with ``pyop`` as the forward."""
+    method = f"__r{dunder}__" if reflected else f"__{dunder}__"
+    body = DISPATCH_TWO.format(x1="other" if reflected else "self",
+                               x2="self" if reflected else "other", params="_EMPTY",
+                               differentiable="_op.differentiable")
+    scope = {**dispatch_scope(), "_forward": pyop, "_record": [None], "_EMPTY": _EMPTY,
+             "_OPERANDS": _OPERANDS, "_foreign_operand": _foreign_operand}
+    source = _OPERATOR.format(method=method, name=name, body=body)
+    exec(compile(source, f"<arrayapi_autograd {method}>", "exec"), scope)
+    function = scope[method]
+    function.__module__ = __name__
+    return function
 
 
 def _unary(name, pyop):
@@ -910,11 +905,11 @@ def add_operators(cls, inplace) -> None:
     """Give ``cls`` the standard's operators; ``inplace(name, pyop, ipyop)`` makes ``x op= y``."""
     for name, (pyop, ipyop) in _BINARY_OPERATORS.items():
         d = _DUNDER[name]
-        setattr(cls, f"__{d}__", _binary(name, pyop))
-        setattr(cls, f"__r{d}__", _binary(name, pyop, reflected=True))
+        setattr(cls, f"__{d}__", _binary(name, pyop, d))
+        setattr(cls, f"__r{d}__", _binary(name, pyop, d, reflected=True))
         setattr(cls, f"__i{d}__", inplace(name, pyop, ipyop))
     for name, pyop, d in COMPARISON_OPERATORS:
-        setattr(cls, f"__{d}__", _binary(name, pyop))
+        setattr(cls, f"__{d}__", _binary(name, pyop, d))
     for name, pyop, d in UNARY_OPERATORS:
         setattr(cls, f"__{d}__", _unary(name, pyop))
     cls.__hash__ = None  # arrays compare elementwise, so they are unhashable

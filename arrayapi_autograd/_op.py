@@ -342,8 +342,9 @@ def make_function(op: Op, forward: Callable, ns, call: Callable, bodies: Mapping
     bodies : mapping
         For ops with one or two array parameters (not views), the dispatcher's
         hot path as source text, inlined into the function (one frame per call):
-        ``bodies[1]`` with the placeholders ``{x}`` and ``{params}``, ``bodies[2]``
-        with ``{x1}``, ``{x2}`` and ``{params}``.
+        ``bodies[1]`` with the placeholders ``{x}``, ``{params}`` and
+        ``{differentiable}``, ``bodies[2]`` with ``{x1}``, ``{x2}``,
+        ``{params}`` and ``{differentiable}``.
     scope : mapping
         The names the bodies use, besides ``_op``, ``_forward`` and ``_ns``.
     """
@@ -367,9 +368,11 @@ def make_function(op: Op, forward: Callable, ns, call: Callable, bodies: Mapping
     short = op.short_name
     arity = 0 if op.sequence or op.view or len(op.arrays) not in (1, 2) else len(op.arrays)
     if arity == 1:
-        body = bodies[1].format(x=op.arrays[0], params=params_src)
+        body = bodies[1].format(x=op.arrays[0], params=params_src,
+                                differentiable=op.differentiable)
     elif arity == 2:
-        body = bodies[2].format(x1=op.arrays[0], x2=op.arrays[1], params=params_src)
+        body = bodies[2].format(x1=op.arrays[0], x2=op.arrays[1], params=params_src,
+                                differentiable=op.differentiable)
     else:
         body = f"    return _call(_op, _forward, _ns, {primals}, {params_src})\n"
     source = f"def {short}({op.signature}):\n{body}"

@@ -471,12 +471,9 @@ def run(node, ct):
         if cell[0] != version or (position >= 0 and primals[position]._version is not cell):
             node.check_versions()
     ns = node.ns._raw
-    read = node.read
-    {unpack} = primals
+{read}    {unpack} = primals
 {arguments}
-    out = node.out
-    out = _OUTPUT_NOT_SAVED if out is None else out[0]
-{params}    {edges} = node.edges
+{out}{params}    {edges} = node.edges
 {rules}
     return ({results})
 """
@@ -491,6 +488,17 @@ _ARGUMENT = """\
         p{i}._like = ct
     elif p{i} is not None and (read is None or {i} in read):
         p{i} = ns._constant(p{i}, ct)
+"""
+
+# the one input of an op of one array is in a graph: a wrapped array, or not kept
+_ARGUMENT_ONE = """\
+    if p0 is _NOT_KEPT:  # a ValueNotSaved(node, 0, ct), without the call to __init__
+        p0 = _new(_ValueNotSaved)
+        p0._node = node
+        p0._position = 0
+        p0._like = ct
+    else:
+        p0 = p0._data
 """
 
 _RULE = """\
@@ -511,6 +519,17 @@ _ELEMENTWISE_RULE = """\
         r{i} = ct * _conj(ns, _d{i}(ns, {arguments}, out))
         if not (r{i}.dtype is e{i}[3] and r{i}.shape == e{i}[2]):
             r{i} = _fit(ns, r{i}, e{i}[2], e{i}[3], _op)
+"""
+
+# the same for an op of one array: the result has the input's shape by construction
+# (``ct`` has the output's, which is the input's; ``d`` is taken elementwise)
+_ELEMENTWISE_RULE_ONE = """\
+    if e0 is None:
+        r0 = None
+    else:
+        r0 = ct * _conj(ns, _d0(ns, p0, out))
+        if r0.dtype is not e0[3]:
+            r0 = _fit(ns, r0, e0[2], e0[3], _op)
 """
 
 _MISSING_RULE = """\
@@ -552,14 +571,19 @@ def compiled_vjp(op) -> tuple:
             rule_code.append(_MISSING_RULE.format(i=i, name=name))
         elif getattr(rule, "local_derivative", None) is not None:
             scope[f"_d{i}"] = rule.local_derivative
-            rule_code.append(_ELEMENTWISE_RULE.format(i=i, arguments=arguments))
+            rule_code.append(_ELEMENTWISE_RULE_ONE if n == 1 else
+                             _ELEMENTWISE_RULE.format(i=i, arguments=arguments))
         else:
             scope[f"_rule{i}"] = rule
             rule_code.append(_RULE.format(i=i, arguments=arguments,
                                           params=", **params" if takes_params else ""))
     source = _RUNNER.format(
         unpack=arguments + ("," if n == 1 else ""),
-        arguments="".join(_ARGUMENT.format(i=i) for i in range(n)),
+        read="" if n == 1 else "    read = node.read\n",
+        # a node keeps its output only for an op whose rules read it
+        out="    out = node.out\n    out = _OUTPUT_NOT_SAVED if out is None else out[0]\n"
+        if op.reads_out else "    out = _OUTPUT_NOT_SAVED\n",
+        arguments=_ARGUMENT_ONE if n == 1 else "".join(_ARGUMENT.format(i=i) for i in range(n)),
         params="    params = node.params\n" if takes_params else "",
         edges=", ".join(f"e{i}" for i in range(n)) + ("," if n == 1 else ""),
         rules="".join(rule_code),
@@ -887,12 +911,13 @@ def record_unary(op, ns, x, params: dict, result):
         return result
     parent = x._node
     if type(parent) is Node:
-        if parent.view_version is not None:
+        if parent.view_version is None:
+            edge = (parent, x._index, data.shape, x_dtype)
+            leaf = parent.leaf
+        else:
             edge = _edge(x)  # checks the view is not stale
             parent = edge[0]
-        else:
-            edge = (parent, x._index, data.shape, x_dtype)
-        leaf = parent.leaf if type(parent) is Node else parent
+            leaf = parent.leaf if type(parent) is Node else parent
     else:
         edge = (parent, x._index, data.shape, x_dtype)
         leaf = parent
@@ -1484,6 +1509,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
         # node's one new parent while the heap is empty is the only one pending, hence
         # the next to run: it skips the heap (a chain of ops never touches it).
         following = following_cts = None
+        pruned = bool(target_nodes) or needed is not None
         while True:
             if following is not None:
                 node, cts = following, following_cts
@@ -1497,12 +1523,13 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 for index, hooks in node.hooks.items():
                     if cts[index] is not None:
                         cts[index] = _run_hooks_raw(node.ns, hooks, cts[index], raw)
-            if node in target_nodes:
-                for index, c in enumerate(cts):
-                    for position in target_keys.get((id(node), index), ()):
-                        found[position] = c
-            if needed is not None and node not in needed:
-                continue
+            if pruned:  # autograd.grad: capture the targets, skip what leads to none
+                if node in target_nodes:
+                    for index, c in enumerate(cts):
+                        for position in target_keys.get((id(node), index), ()):
+                            found[position] = c
+                if needed is not None and node not in needed:
+                    continue
             if raw and not node.multi:
                 op = node.op
                 runner = op.runner
