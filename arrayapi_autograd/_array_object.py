@@ -654,31 +654,45 @@ def _call(op, forward, ns, primals: tuple, params: dict):
     return _finish(op, ns, primals, params, forward(*raws, **params), tracked)
 
 
-# The hot path of the functions of one and of two arrays, as source text.  The namespace
-# builds each such function with its body inlined (``_op.make_function``: ``xp.sin(x)``
-# is one Python frame), and the operators are made from the same text (:func:`_binary`).  In the text, ``_op``, ``_forward`` and ``_ns`` are the op record,
-# the backend's forward and the namespace; ``{x}``/``{x1}``/``{x2}`` the array
+# The hot path of the functions of one and of two arrays, as source text.  The
+# namespace builds each such function with this body (``_op.make_function``, through
+# :func:`dispatch_one` and :func:`dispatch_two`), and the operators are made from the
+# same text (:func:`_binary`): a call of ``xp.sin(x)`` or ``x * 0.9`` is one Python
+# frame, the tape's recorder text (``_tape.record_text_one``, ``_tape.RECORD_TWO``)
+# inlined at ``{record}``.  In the text, ``_op``, ``_forward`` and ``_ns`` are the op
+# record, the backend's forward and the namespace; ``{x}``/``{x1}``/``{x2}`` the array
 # arguments, ``{params}`` the dict of the other parameters and ``{differentiable}``
-# whether the op is recorded (``_op.differentiable``, or its value).  Not for views (their
-# functions call :func:`_call`, and no operator is one).  Anything off the hot path
-# (another namespace, a tangent, a batched value, a foreign array, a result that is not
-# one backend array) goes to :func:`_call`.
+# whether the op is recorded (``_op.differentiable``, or its value).  Not for views
+# (their functions call :func:`_call`, and no operator is one).  Anything off the hot
+# path (another namespace, a tangent, a batched value, a foreign array, a result that
+# is not one backend array) goes to :func:`_call`.
+# the wrapped result of the backend's ``_out``, not yet in a graph (the text at its indent)
+_NEW_RESULT = """\
+_result = _new(_Array)
+_result._data = _out
+_result._ns = _ns
+_result._node = None
+_result._index = 0
+_result._version = [0]
+_result._tangents = None
+"""
+
+
+def _indented(text: str, spaces: int) -> str:
+    return "".join(" " * spaces + line if line.strip() else line
+                   for line in text.splitlines(keepends=True))
+
+
 DISPATCH_ONE = """\
     _x = {x}
     _params = {params}
     if type(_x) is _Array and _x._ns is _ns and not _x._tangents:
-        _out = _forward(_x._data, **_params) if _params else _forward(_x._data)
+        _data = _x._data
+        _out = _forward(_data, **_params) if _params else _forward(_data)
         if type(_out) is not _ns._array_type:
             return _finish(_op, _ns, (_x,), _params, _out, _x._node is not None)
-        _result = _new(_Array)
-        _result._data = _out
-        _result._ns = _ns
-        _result._node = None
-        _result._index = 0
-        _result._version = [0]
-        _result._tangents = None
-        if _x._node is not None and {differentiable} and _state.recording:
-            return _record_unary(_op, _ns, _x, _params, _result)
+{new_result}        if _x._node is not None and {differentiable} and _state.recording:
+{record}
         return _result
     return _call(_op, _forward, _ns, (_x,), _params)
 """
@@ -709,15 +723,8 @@ DISPATCH_TWO = """\
     _out = _forward(_raw1, _raw2, **_params) if _params else _forward(_raw1, _raw2)
     if type(_out) is not _ns._array_type:
         return _finish(_op, _ns, (_x1, _x2), _params, _out, _tracked)
-    _result = _new(_Array)
-    _result._data = _out
-    _result._ns = _ns
-    _result._node = None
-    _result._index = 0
-    _result._version = [0]
-    _result._tangents = None
-    if _tracked and {differentiable} and _state.recording:
-        return _record_binary(_op, _ns, _x1, _x2, _params, _result)
+{new_result}    if _tracked and {differentiable} and _state.recording:
+{record}
     return _result
 """
 
@@ -725,20 +732,29 @@ DISPATCH_TWO = """\
 def dispatch_scope() -> dict:
     """The names the dispatch text uses, besides ``_op``, ``_forward`` and ``_ns``."""
     return {"_Array": Array, "_new": _new, "_call": _call, "_finish": _finish,
-            "_SCALARS": _SCALARS, "_state": _tape.state, "_record_unary": _tape.record_unary,
-            "_record_binary": _tape.record_binary}
+            "_SCALARS": _SCALARS, "_state": _tape.state, **_tape.recording_scope()}
+
+
+def dispatch_one(op, x: str, params: str) -> str:
+    """The body of the namespace function of ``op``, an op of one array named ``x``."""
+    return DISPATCH_ONE.format(x=x, params=params, differentiable=op.differentiable,
+                               new_result=_indented(_NEW_RESULT, 8),
+                               record=_tape.record_text_one(op) if op.differentiable
+                               else "            pass\n")
+
+
+def dispatch_two(op, x1: str, x2: str, params: str) -> str:
+    """The body of the namespace function of ``op``, an op of two arrays."""
+    return DISPATCH_TWO.format(x1=x1, x2=x2, params=params, differentiable=op.differentiable,
+                               new_result=_indented(_NEW_RESULT, 4),
+                               record=_tape.RECORD_TWO if op.differentiable
+                               else "        pass\n")
 
 
 def _finish(op, ns, primals: tuple, params: dict, out, tracked: bool):
     """Wrap the backend result ``out`` of ``op``, recording it when an input is tracked."""
     if type(out) is ns._array_type and not op.view:
-        result = _new(Array)
-        result._data = out
-        result._ns = ns
-        result._node = None
-        result._index = 0
-        result._version = [0]
-        result._tangents = None
+        result = Array._from_node(out, ns, None, 0)
         if tracked and op.differentiable:
             if _tape.state.recording:
                 return _tape.record_one(op, ns, primals, params, result)
@@ -786,7 +802,8 @@ def _binary(name, pyop, dunder, reflected=False):
     method = f"__r{dunder}__" if reflected else f"__{dunder}__"
     body = DISPATCH_TWO.format(x1="other" if reflected else "self",
                                x2="self" if reflected else "other", params="_EMPTY",
-                               differentiable="_op.differentiable")
+                               differentiable="_op.differentiable", record=_tape.RECORD_TWO,
+                               new_result=_indented(_NEW_RESULT, 4))
     scope = {**dispatch_scope(), "_forward": pyop, "_record": [None], "_EMPTY": _EMPTY,
              "_OPERANDS": _OPERANDS, "_foreign_operand": _foreign_operand}
     source = _OPERATOR.format(method=method, name=name, body=body)

@@ -25,7 +25,7 @@ import array_api_compat
 import numpy as np
 
 from . import _errors, ops
-from ._array_object import DISPATCH_ONE, DISPATCH_TWO, Array, _call, dispatch_scope
+from ._array_object import Array, _call, dispatch_one, dispatch_scope, dispatch_two
 from ._op import make_function, make_raw_function
 
 _SCALARS = (int, float, complex, bool)
@@ -235,7 +235,7 @@ class Namespace(types.ModuleType):
 
     def _bind_tables(self) -> None:
         xp = self._xp
-        bodies, scope = {1: DISPATCH_ONE, 2: DISPATCH_TWO}, dispatch_scope()
+        bodies, scope = {1: dispatch_one, 2: dispatch_two}, dispatch_scope()
         for op in ops.ALL_OPS:
             prefix, _, short = op.name.rpartition(".")
             source = xp

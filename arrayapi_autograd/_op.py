@@ -327,8 +327,8 @@ def parameters(signature: str) -> list[inspect.Parameter]:
     return list(inspect.signature(scope["_f"]).parameters.values())
 
 
-def make_function(op: Op, forward: Callable, ns, call: Callable, bodies: Mapping[int, str],
-                  scope: Mapping[str, Any]) -> Callable:
+def make_function(op: Op, forward: Callable, ns, call: Callable,
+                  bodies: Mapping[int, Callable], scope: Mapping[str, Any]) -> Callable:
     """Build ``ns.<name>`` for ``op``: unwraps, calls ``forward``, records.
 
     Parameters
@@ -340,11 +340,11 @@ def make_function(op: Op, forward: Callable, ns, call: Callable, bodies: Mapping
     call : callable
         The dispatcher of any op: ``call(op, forward, ns, primals, params)``.
     bodies : mapping
-        For ops with one or two array parameters (not views), the dispatcher's
-        hot path as source text, inlined into the function (one frame per call):
-        ``bodies[1]`` with the placeholders ``{x}``, ``{params}`` and
-        ``{differentiable}``, ``bodies[2]`` with ``{x1}``, ``{x2}``,
-        ``{params}`` and ``{differentiable}``.
+        For ops with one or two array parameters (not views), the function's body:
+        the dispatcher's hot path as source text (one frame per call).
+        ``bodies[1](op, x, params)`` and ``bodies[2](op, x1, x2, params)``
+        return it, given the names of the array parameters and the source of
+        the dict of the other parameters.
     scope : mapping
         The names the bodies use, besides ``_op``, ``_forward`` and ``_ns``.
     """
@@ -368,11 +368,9 @@ def make_function(op: Op, forward: Callable, ns, call: Callable, bodies: Mapping
     short = op.short_name
     arity = 0 if op.sequence or op.view or len(op.arrays) not in (1, 2) else len(op.arrays)
     if arity == 1:
-        body = bodies[1].format(x=op.arrays[0], params=params_src,
-                                differentiable=op.differentiable)
+        body = bodies[1](op, op.arrays[0], params_src)
     elif arity == 2:
-        body = bodies[2].format(x1=op.arrays[0], x2=op.arrays[1], params=params_src,
-                                differentiable=op.differentiable)
+        body = bodies[2](op, op.arrays[0], op.arrays[1], params_src)
     else:
         body = f"    return _call(_op, _forward, _ns, {primals}, {params_src})\n"
     source = f"def {short}({op.signature}):\n{body}"

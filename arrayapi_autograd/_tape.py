@@ -899,141 +899,154 @@ def record_one(op, ns, primals: tuple, params: dict, result):
     return result
 
 
-def record_unary(op, ns, x, params: dict, result):
-    """:func:`record_one` for an op of one array ``x`` that is in a graph and carries no
-    forward-mode tangent (the dispatcher checked), unrolled."""
-    out = result._data
-    dtype = out.dtype
-    data = x._data
-    x_dtype = data.dtype
-    # an input in a graph has a floating dtype: so has an output of the same dtype
-    if dtype is not x_dtype and not ns._is_float_dtype(dtype):
-        return result
-    parent = x._node
-    if type(parent) is Node:
-        if parent.view_version is None:
-            edge = (parent, x._index, data.shape, x_dtype)
-            leaf = parent.leaf
-        else:
-            edge = _edge(x)  # checks the view is not stale
-            parent = edge[0]
-            leaf = parent.leaf if type(parent) is Node else parent
-    else:
-        edge = (parent, x._index, data.shape, x_dtype)
-        leaf = parent
-    try:
-        _, checked, out_read, _ = op.kept[1]
-    except KeyError:
-        _, checked, out_read, _ = kept_inputs(op, 1)
-    # the node's slots filled without a call to __init__, register_savers inlined
-    result._node = node = _new(Node)
-    node.leaf = leaf
-    node.op = op
-    node.ns = ns
-    node.seq = next(_sequence)
-    node.params = params
-    node.edges = (edge,)
-    node.read = checked
-    if checked:  # the rule reads x: kept and checked
-        node.primals = (x,)
-        cell = x._version
-        if len(cell) > 32:
-            _prune(cell)
-        if out_read:
-            node.out = (out,)
-            node.saved = ((0, cell, cell[0]), (-1, result._version, 0))
-            ref = weakref.ref(node)
-            result._version.append(ref)
-        else:
-            node.out = None
-            node.saved = ((0, cell, cell[0]),)
-            ref = weakref.ref(node)
-        cell.append(ref)
-    else:
-        node.primals = _NOT_KEPT_ONE
-        if out_read:
-            node.out = (out,)
-            node.saved = ((-1, result._version, 0),)
-            result._version.append(weakref.ref(node))
-        else:
-            node.out = None
-            node.saved = ()
-    return result
+# ---------------------------------------------------------------------------
+# The recorder of one- and two-array ops, as source text
+# ---------------------------------------------------------------------------
+#
+# The dispatcher's hot path (``_array_object.DISPATCH_ONE``/``DISPATCH_TWO``) has
+# this text inlined where an input is in a graph and recording is on: with the
+# names of that text (``_x``, ``_data``, ``_out``, ``_result``, ``_params``; ``_x1``,
+# ``_x2`` for two arrays) it builds the node and attaches it to ``_result``, as
+# :func:`record_one` does (one output, not a view, no forward-mode tangent).  For an
+# op of one array, what the node keeps is known when the function is built
+# (:func:`record_text_one`); for two it depends on which inputs are in a graph.
+
+_RECORD_ONE = """\
+            _x_dtype = _data.dtype
+            # an input in a graph has a floating dtype: so has an output of the same dtype
+            if _out.dtype is not _x_dtype and not _ns._is_float_dtype(_out.dtype):
+                return _result
+            _parent = _x._node
+            if type(_parent) is _Node and _parent.view_version is None:
+                _edge = (_parent, _x._index, _data.shape, _x_dtype)
+                _leaf = _parent.leaf
+            else:  # a leaf, or a view (checked not to be stale)
+                _edge, _leaf = _edge_and_leaf(_x)
+            _result._node = _node = _new(_Node)
+            _node.leaf = _leaf
+            _node.op = _op
+            _node.ns = _ns
+            _node.seq = _next(_sequence)
+            _node.params = _params
+            _node.edges = (_edge,)
+            _node.read = {checked}
+"""
+
+# what the node keeps, per what its rule reads
+_KEEP_X = """\
+            _node.primals = (_x,)
+            _cell = _x._version
+            if len(_cell) > 32:
+                _prune(_cell)
+"""
+_KEEP_NOTHING = """\
+            _node.primals = _NOT_KEPT_ONE
+"""
+_SAVE_X = """\
+            _node.out = None
+            _node.saved = ((0, _cell, _cell[0]),)
+            _cell.append(_weakref(_node))
+"""
+_SAVE_OUT = """\
+            _node.out = (_out,)
+            _node.saved = ((-1, _result._version, 0),)
+            _result._version.append(_weakref(_node))
+"""
+_SAVE_BOTH = """\
+            _node.out = (_out,)
+            _node.saved = ((0, _cell, _cell[0]), (-1, _result._version, 0))
+            _ref = _weakref(_node)
+            _cell.append(_ref)
+            _result._version.append(_ref)
+"""
+_SAVE_NOTHING = """\
+            _node.out = None
+            _node.saved = ()
+"""
 
 
-def record_binary(op, ns, x1, x2, params: dict, result):
-    """:func:`record_one` for an op of two arguments (arrays or Python scalars), at least
-    one of them in a graph, none carrying a forward-mode tangent (the dispatcher checked),
-    unrolled."""
-    needed = 0
-    edge1 = edge2 = leaf = None
-    tracked_dtype = None
-    if isinstance(x1, Value):
-        parent = x1._node
-        if parent is not None:
-            needed = 1
-            if type(parent) is Node and parent.view_version is not None:
-                edge1 = _edge(x1)
-                parent = edge1[0]
-            else:
-                data = x1._data
-                edge1 = (parent, x1._index, data.shape, data.dtype)
-            tracked_dtype = edge1[3]
-            leaf = parent.leaf if type(parent) is Node else parent
-    if isinstance(x2, Value):
-        parent = x2._node
-        if parent is not None:
-            needed |= 2
-            if type(parent) is Node and parent.view_version is not None:
-                edge2 = _edge(x2)
-                parent = edge2[0]
-            else:
-                data = x2._data
-                edge2 = (parent, x2._index, data.shape, data.dtype)
-            tracked_dtype = edge2[3]
-            leaf2 = parent.leaf if type(parent) is Node else parent
-            leaf = leaf2 if leaf is None or leaf is leaf2 else MANY_LEAVES
-    out = result._data
-    dtype = out.dtype
-    # an input in a graph has a floating dtype: so has an output of the same dtype
-    if dtype is not tracked_dtype and not ns._is_float_dtype(dtype):
-        return result
-    try:
-        _, checked, out_read, (keep1, keep2) = op.kept[needed]
-    except KeyError:
-        _, checked, out_read, (keep1, keep2) = kept_inputs(op, needed)
+def record_text_one(op) -> str:
+    """The recorder of ``op``, an op of one array, as text for the dispatcher's hot path."""
+    _, checked, out_read, _ = kept_inputs(op, 1)
     if checked:
-        saved = []
-        for i in checked:
-            p = x2 if i else x1
-            if isinstance(p, Value):
-                cell = p._version
-                saved.append((i, cell, cell[0]))
-        if out_read:
-            saved.append((-1, result._version, 0))
-        saved = tuple(saved)
+        keep = _KEEP_X + (_SAVE_BOTH if out_read else _SAVE_X)
     else:
-        saved = ((-1, result._version, 0),) if out_read else ()
-    # the node's slots filled without a call to __init__, register_savers inlined
-    result._node = node = _new(Node)
-    node.op = op
-    node.ns = ns
-    node.seq = next(_sequence)
-    node.primals = (x1 if keep1 else NOT_KEPT, x2 if keep2 else NOT_KEPT)
-    node.params = params
-    node.edges = (edge1, edge2)
-    node.leaf = leaf
-    node.out = (out,) if out_read else None
-    node.saved = saved
-    node.read = checked
-    if saved:
-        ref = weakref.ref(node)
-        for entry in saved:
-            cell = entry[1]
-            cell.append(ref)
-            if len(cell) > 33:
-                _prune(cell)
-    return result
+        keep = _KEEP_NOTHING + (_SAVE_OUT if out_read else _SAVE_NOTHING)
+    return _RECORD_ONE.format(checked=repr(checked)) + keep
+
+
+# one input of two: its edge and leaf when it is in a graph
+_RECORD_INPUT = """\
+        if type(_x{i}) is _Array and _x{i}._node is not None:
+            _needed |= {i}
+            _parent = _x{i}._node
+            if type(_parent) is _Node and _parent.view_version is None:
+                _edge{i} = (_parent, _x{i}._index, _raw{i}.shape, _raw{i}.dtype)
+                _leaf{i} = _parent.leaf
+            else:
+                _edge{i}, _leaf{i} = _edge_and_leaf(_x{i})
+            _tracked_dtype = _edge{i}[3]
+"""
+
+RECORD_TWO = """\
+        _needed = 0
+        _edge1 = _edge2 = _leaf1 = _leaf2 = _tracked_dtype = None
+""" + _RECORD_INPUT.format(i=1) + _RECORD_INPUT.format(i=2) + """\
+        _leaf = _leaf2 if _leaf1 is None or _leaf1 is _leaf2 else \\
+            _leaf1 if _leaf2 is None else _MANY_LEAVES
+        # an input in a graph has a floating dtype: so has an output of the same dtype
+        if _out.dtype is not _tracked_dtype and not _ns._is_float_dtype(_out.dtype):
+            return _result
+        _plan = _op.kept.get(_needed)
+        if _plan is None:
+            _plan = _kept_inputs(_op, _needed)
+        _, _checked, _out_read, (_keep1, _keep2) = _plan
+        if _checked:
+            _saved = []
+            for _i in _checked:
+                _p = _x2 if _i else _x1
+                if type(_p) is _Array:
+                    _cell = _p._version
+                    _saved.append((_i, _cell, _cell[0]))
+            if _out_read:
+                _saved.append((-1, _result._version, 0))
+            _saved = tuple(_saved)
+        else:
+            _saved = ((-1, _result._version, 0),) if _out_read else ()
+        _result._node = _node = _new(_Node)
+        _node.leaf = _leaf
+        _node.op = _op
+        _node.ns = _ns
+        _node.seq = _next(_sequence)
+        _node.primals = (_x1 if _keep1 else _NOT_KEPT, _x2 if _keep2 else _NOT_KEPT)
+        _node.params = _params
+        _node.edges = (_edge1, _edge2)
+        _node.out = (_out,) if _out_read else None
+        _node.saved = _saved
+        _node.read = _checked
+        if _saved:
+            _ref = _weakref(_node)
+            for _entry in _saved:
+                _cell = _entry[1]
+                _cell.append(_ref)
+                if len(_cell) > 33:
+                    _prune(_cell)
+"""
+
+
+def recording_scope() -> dict:
+    """The names the recording text uses (besides the dispatcher's)."""
+    return {"_Node": Node, "_new": _new, "_next": next, "_sequence": _sequence,
+            "_edge_and_leaf": _edge_and_leaf, "_prune": _prune, "_weakref": weakref.ref,
+            "_NOT_KEPT": NOT_KEPT, "_NOT_KEPT_ONE": _NOT_KEPT_ONE,
+            "_MANY_LEAVES": MANY_LEAVES, "_kept_inputs": kept_inputs}
+
+
+def _edge_and_leaf(p) -> tuple:
+    """``(edge, leaf)`` of an input whose parent is a leaf or a view (:func:`_edge`)."""
+    edge = _edge(p)
+    parent = edge[0]
+    return edge, (parent.leaf if type(parent) is Node else parent)
 
 
 def record(op, ns, primals: tuple, params: dict, out):

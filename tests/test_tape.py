@@ -17,7 +17,7 @@ import torch
 
 import arrayapi_autograd as ag
 from arrayapi_autograd import _tape, autograd, no_grad, stop_gradient
-from arrayapi_autograd._array_object import DISPATCH_ONE, DISPATCH_TWO, _call, dispatch_scope
+from arrayapi_autograd._array_object import _call, dispatch_one, dispatch_scope, dispatch_two
 from arrayapi_autograd._op import Op, make_function
 from oracle import assert_matches_torch, torch_grads_of, to_numpy
 
@@ -605,7 +605,7 @@ def _half_differentiable(xp):
             arrays=("x1", "x2"), forward=None,
             vjp={"x1": lambda ns, ct, x1, x2, out: ct * x2},
             jvp={"x1": lambda ns, t, x1, x2, out: t * x2})
-    return make_function(op, lambda a, b: a * b, xp, _call, {1: DISPATCH_ONE, 2: DISPATCH_TWO},
+    return make_function(op, lambda a, b: a * b, xp, _call, {1: dispatch_one, 2: dispatch_two},
                          dispatch_scope())
 
 
