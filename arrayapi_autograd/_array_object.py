@@ -654,18 +654,6 @@ def _call(op, forward, ns, primals: tuple, params: dict):
     return _finish(op, ns, primals, params, forward(*raws, **params), tracked)
 
 
-# The hot path of the functions of one and of two arrays, as source text.  The
-# namespace builds each such function with this body (``_op.make_function``, through
-# :func:`dispatch_one` and :func:`dispatch_two`), and the operators are made from the
-# same text (:func:`_binary`): a call of ``xp.sin(x)`` or ``x * 0.9`` is one Python
-# frame, the tape's recorder text (``_tape.record_text_one``, ``_tape.RECORD_TWO``)
-# inlined at ``{record}``.  In the text, ``_op``, ``_forward`` and ``_ns`` are the op
-# record, the backend's forward and the namespace; ``{x}``/``{x1}``/``{x2}`` the array
-# arguments, ``{params}`` the dict of the other parameters and ``{differentiable}``
-# whether the op is recorded (``_op.differentiable``, or its value).  Not for views
-# (their functions call :func:`_call`, and no operator is one).  Anything off the hot
-# path (another namespace, a tangent, a batched value, a foreign array, a result that
-# is not one backend array) goes to :func:`_call`.
 # the wrapped result of the backend's ``_out``, not yet in a graph (the text at its indent)
 _NEW_RESULT = """\
 _result = _new(_Array)
@@ -679,10 +667,23 @@ _result._tangents = None
 
 
 def _indented(text: str, spaces: int) -> str:
+    """``text`` with ``spaces`` more spaces before each line that is not blank."""
     return "".join(" " * spaces + line if line.strip() else line
                    for line in text.splitlines(keepends=True))
 
 
+# The hot path of the functions of one and of two arrays, as source text.  The
+# namespace builds each such function with this body (``_op.make_function``, through
+# :func:`dispatch_one` and :func:`dispatch_two`), and the operators are made from the
+# same text (:func:`_binary`): a call of ``xp.sin(x)`` or ``x * 0.9`` is one Python
+# frame, the tape's recorder text (``_tape.record_text_one``, ``_tape.RECORD_TWO``)
+# inlined at ``{record}``.  In the text, ``_op``, ``_forward`` and ``_ns`` are the op
+# record, the backend's forward and the namespace; ``{x}``/``{x1}``/``{x2}`` the array
+# arguments, ``{params}`` the dict of the other parameters and ``{differentiable}``
+# whether the op is recorded (``_op.differentiable``, or its value).  Not for views
+# (their functions call :func:`_call`, and no operator is one).  Anything off the hot
+# path (another namespace, a tangent, a batched value, a foreign array, a result that
+# is not one backend array) goes to :func:`_call`.
 DISPATCH_ONE = """\
     _x = {x}
     _params = {params}
