@@ -176,6 +176,11 @@ def _single_leaf(edges: tuple):
 class Node:
     """One recorded operation.
 
+    Built by :meth:`__init__` on the general paths, and slot by slot by the
+    recorder text inlined into the functions of one and two arrays
+    (:func:`record_text_one`, :data:`RECORD_TWO`): a slot added here is set
+    there too.
+
     Attributes
     ----------
     op : Op
@@ -194,7 +199,8 @@ class Node:
     out : tuple or None
         Backend primal outputs, kept only when a rule reads ``out``.
     n_out : int
-        Number of outputs; ``multi`` says whether the op returned a sequence.
+        Number of outputs (a class default of 1, set on the instance for more);
+        ``multi`` says whether the op returned a sequence.
     saved : tuple
         ``(position, version_cell, version)`` for every kept array that must
         not change in place before the backward (position ``-1``: an output).
