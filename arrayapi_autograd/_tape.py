@@ -1422,6 +1422,8 @@ def _head_cotangent(head, ct, create_graph: bool):
         if ns._is_complex_dtype(head.dtype):
             raise _errors.implicit_complex_head(head)
         return ns.ones_like(head)
+    if isinstance(ct, Value) and getattr(ct, "_ns", ns) is not ns:
+        raise _errors.mixed_namespaces(ns, ct._ns)
     if not isinstance(ct, Value):
         # a Python number takes the head's dtype (a weak scalar, as in JAX)
         ct = ns.asarray(ct, dtype=head.dtype) if type(ct) in (int, float) else ns.asarray(ct)

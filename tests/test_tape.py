@@ -237,6 +237,16 @@ def test_head_gradient_of_wrong_shape(xp):
         y.backward(xp.ones((3, 1), dtype=xp.float64))
 
 
+def test_head_gradient_of_another_namespace(xp):
+    a = _var(xp, [1.0, 2.0])
+    y = a * 2
+    other = ag.namespace("numpy" if xp.__name__.endswith("torch") else "torch")
+    with pytest.raises(TypeError, match="two different namespaces"):
+        y.backward(other.asarray([1.0, 1.0]))
+    with pytest.raises(TypeError, match="two different namespaces"):
+        autograd.grad(y, [a], other.asarray([1.0, 1.0]))
+
+
 def test_head_gradient_is_used_like_torch(xp):
     head = [1.0, -1.0, 0.5]
     assert_matches_torch(xp, lambda xp, a: xp.exp(a) * a, [0.1, 0.2, 0.3], head_grad=head)
