@@ -283,9 +283,9 @@ class Namespace(types.ModuleType):
         return result
 
     def _constant(self, p, like):
-        """A backend array for a constant input ``p`` of a rule: a Python scalar takes
-        ``like``'s dtype and device (as the standard's promotion gives it), a backend
-        array stays as it is.
+        """A backend array for a constant input ``p`` of a rule: a Python scalar (or a
+        NumPy floating scalar) takes ``like``'s dtype and device (as the standard's
+        promotion gives it), a backend array stays as it is.
 
         Non-zero real Python scalars are converted once per dtype and device
         (zeros keep their sign, NaNs and complex numbers are not cached).
@@ -298,6 +298,10 @@ class Namespace(types.ModuleType):
                     getattr(like, "device", None) == last[2]:
                 return last[3]
         elif not isinstance(p, _SCALARS):
+            if isinstance(p, np.generic) and p.dtype.kind in "fc":
+                # a NumPy floating scalar (np.float32(0.1)): its value, at the output's
+                # precision, as a Python scalar would be
+                return self._xp.asarray(p.item(), dtype=like.dtype, device=self._device(like))
             return p
         dtype = like.dtype
         key = None

@@ -177,16 +177,39 @@ def _unary_rules(d):
     return {"x": vjp}, {"x": jvp}
 
 
-def _binary_rules(d):
+def at_precision(ns, a, ct):
+    """``a``, a floating array whose dtype is narrower than the cotangent ``ct``'s (a
+    float32 operand of a float64 op), cast to the dtype the two promote to; anything
+    else as it is.
+
+    A local derivative computed from such an operand alone (``1 / x2``) would have the
+    operand's precision; PyTorch's formulas (``grad / other``) compute at the output's.
+    """
+    dtype = getattr(a, "dtype", None)
+    if dtype is None or dtype == ct.dtype or not ns._is_float_dtype(dtype):
+        return a
+    target = ns.result_type(dtype, ct.dtype)
+    return a if target == dtype else ns.astype(a, target)
+
+
+def _binary_rules(d, reads):
     vjp, jvp = {}, {}
     for param, d_param in d.items():
-        def vjp_rule(ns, ct, x1, x2, out, _d=d_param):
+        # the arrays this rule reads: kept by the node, so arrays (or constants) here
+        read = reads.get(param, ()) if isinstance(reads, Mapping) else \
+            (("x1", "x2") if reads is None else reads)
+
+        def vjp_rule(ns, ct, x1, x2, out, _d=d_param, _read1="x1" in read,
+                     _read2="x2" in read):
+            if _read1:
+                x1 = at_precision(ns, x1, ct)
+            if _read2:
+                x2 = at_precision(ns, x2, ct)
             return ct * conj(ns, _d(ns, x1, x2, out))
 
         def jvp_rule(ns, t, x1, x2, out, _d=d_param):
             return t * _d(ns, x1, x2, out)
 
-        vjp_rule.local_derivative = d_param
         vjp[param] = vjp_rule
         jvp[param] = jvp_rule
     return vjp, jvp
@@ -210,7 +233,7 @@ def elementwise(name: str, dtypes: str, d, *, doc: str = "", **kwargs) -> Op:
         vjp, jvp = _unary_rules(d)
         signature, arrays = "x, /", ("x",)
     else:
-        vjp, jvp = _binary_rules(d)
+        vjp, jvp = _binary_rules(d, kwargs.get("reads"))
         signature, arrays = "x1, x2, /", ("x1", "x2")
     kwargs.setdefault("signature", signature)
     kwargs.setdefault("arrays", arrays)

@@ -517,18 +517,9 @@ _RULE = """\
             r{i} = _fit(ns, r{i}, e{i}[2], e{i}[3], _op)
 """
 
-# an elementwise rule ``ct * conj(d)`` (``_op.elementwise``), its local derivative called here
-_ELEMENTWISE_RULE = """\
-    if e{i} is None:
-        r{i} = None
-    else:
-        r{i} = ct * _conj(ns, _d{i}(ns, {arguments}, out))
-        if not (r{i}.dtype is e{i}[3] and r{i}.shape == e{i}[2]):
-            r{i} = _fit(ns, r{i}, e{i}[2], e{i}[3], _op)
-"""
-
-# the same for an op of one array: the result has the input's shape by construction
-# (``ct`` has the output's, which is the input's; ``d`` is taken elementwise)
+# an elementwise rule ``ct * conj(d)`` of one array (``_op.elementwise``), its local
+# derivative called here; the result has the input's shape by construction (``ct`` has
+# the output's, which is the input's; ``d`` is taken elementwise)
 _ELEMENTWISE_RULE_ONE = """\
     if e0 is None:
         r0 = None
@@ -575,10 +566,9 @@ def compiled_vjp(op) -> tuple:
         rule = rules.get(name)
         if rule is None:
             rule_code.append(_MISSING_RULE.format(i=i, name=name))
-        elif getattr(rule, "local_derivative", None) is not None:
-            scope[f"_d{i}"] = rule.local_derivative
-            rule_code.append(_ELEMENTWISE_RULE_ONE if n == 1 else
-                             _ELEMENTWISE_RULE.format(i=i, arguments=arguments))
+        elif n == 1 and getattr(rule, "local_derivative", None) is not None:
+            scope["_d0"] = rule.local_derivative
+            rule_code.append(_ELEMENTWISE_RULE_ONE)
         else:
             scope[f"_rule{i}"] = rule
             rule_code.append(_RULE.format(i=i, arguments=arguments,

@@ -44,7 +44,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import _batching
-from .._op import (Op, bilinear, conj, elementwise, nondifferentiable,
+from .._op import (Op, at_precision, bilinear, conj, elementwise, nondifferentiable,
                    nondifferentiable_binary, zero_derivative)
 from ._helpers import sgn
 
@@ -181,7 +181,9 @@ def _abs_jvp(ns, t, x, out):
 
 
 def _pow_vjp_x1(ns, ct, x1, x2, out):
-    # pow_backward_self: the product, then masked_fill_(exponent == 0, 0)
+    # pow_backward_self: the product, then masked_fill_(exponent == 0, 0); the operands
+    # at the output's precision (a float32 exponent of a float64 power)
+    x1, x2 = at_precision(ns, x1, ct), at_precision(ns, x2, ct)
     product = ct * conj(ns, _pow_d_x1(ns, x1, x2, out))
     return _where0(ns, x2 == 0, product)
 
