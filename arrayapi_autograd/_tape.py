@@ -1581,7 +1581,9 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                         continue
                 total = slot[index]
                 slot[index] = ct if total is None else total + ct
-            if not retain_graph:  # node.release(), inlined
+            # node.release(), inlined; a node that saved no value can run again, as in
+            # PyTorch (``sum(x + 1)`` backwards twice; ``sum(sin(x))`` raises the second time)
+            if not retain_graph and node.saved:
                 node.primals = node.out = None
                 node.saved = ()
                 if node.out_tangents is not None:

@@ -370,15 +370,39 @@ def test_backward_frees_saved_values(xp):
     hidden = big * 2.0          # an intermediate that sin saves for its backward
     saved = weakref.ref(hidden._data)
     y = xp.sum(xp.sin(hidden))
-    node = y._node
+    sin_node = y._node.edges[0][0]
     del hidden
     gc.collect()
     assert saved() is not None  # the tape keeps it for the backward
     y.backward()
     gc.collect()
     assert saved() is None      # freed as soon as the backward no longer needs it
-    assert node.primals is None and node.out is None
+    assert sin_node.primals is None and sin_node.out is None
     np.testing.assert_allclose(to_numpy(big.grad), 2 * np.cos(2.0) * np.ones((400, 400)))
+
+
+def test_backward_twice_through_nodes_that_saved_nothing(xp):
+    """As in PyTorch: a second backward needs ``retain_graph`` only where a node saved a
+    value (``sin`` its input); ``sum(x + 1)`` saved none and backwards again.  (PyTorch
+    saves the scalar of ``x * 2.0`` as a tensor and raises there; nothing is saved here.)"""
+    x = _var(xp, [1.0, 2.0])
+    y = xp.sum(x + 1.0)
+    y.backward()
+    y.backward()
+    tx = _torch_var([1.0, 2.0])
+    ty = torch_xp.sum(tx + 1.0)
+    ty.backward()
+    ty.backward()
+    np.testing.assert_allclose(to_numpy(x.grad), tx.grad.numpy())
+    w = _var(xp, [1.0, 2.0])
+    v = xp.sum(w * 2.0)
+    v.backward()
+    v.backward()
+    np.testing.assert_allclose(to_numpy(w.grad), [4.0, 4.0])
+    z = xp.sum(xp.sin(x) + 1.0)
+    z.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        z.backward()
 
 
 def test_retain_graph_keeps_saved_values(xp):
