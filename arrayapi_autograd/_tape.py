@@ -48,6 +48,8 @@ import threading
 import weakref
 from typing import Any, Mapping, Sequence
 
+import numpy as np
+
 from . import _errors
 from ._op import conj, parameters
 
@@ -1491,6 +1493,10 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
 
     previous = state.recording
     state.recording = create_graph
+    # the rules' intermediate infinities and NaNs (a branch that a where masks) are no
+    # news to the user: NumPy's warnings about them stay quiet, as PyTorch has none
+    quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    quiet.__enter__()
     try:
         cts = []
         for head, ct in zip(heads, head_cts):
@@ -1604,6 +1610,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                     leaf.grad = leaf.grad + total
     finally:
         state.recording = previous
+        quiet.__exit__(None, None, None)
     if targets is None:
         return None
     if raw:

@@ -8,12 +8,14 @@ formula rewritten for our rules most easily drifts from PyTorch's.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
 import arrayapi_autograd as ag
+from arrayapi_autograd import autograd
 from oracle import BACKENDS, assert_matches_torch, to_numpy
 
 INF = math.inf
@@ -197,3 +199,36 @@ def test_diagonal_cotangents_stay_on_the_diagonal(xp, name):
         (grad,) = assert_matches_torch(xp, fn, x, head_grad=head)
     off = ~np.eye(3, 4, k=1 if name == "diagonal" else 0, dtype=bool)
     np.testing.assert_array_equal(grad[off], 0.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_second_derivative_of_a_quotient_at_a_zero_denominator(backend):
+    """``d2/dx2 (c / x) = 2c / x**3``: infinite at 0, as PyTorch's ``-(x1 / x2) / x2`` gives
+    it (``x1 / (x2 * x2)`` would give ``inf * 0``, NaN)."""
+    xp = ag.namespace(backend)
+    x = xp.asarray([0.0, 1.0, -0.5], dtype=xp.float64)
+    x.requires_grad_()
+    with np.errstate(all="ignore"):
+        (g,) = autograd.grad(xp.sum(2.0 / x), [x], create_graph=True)
+        (h,) = autograd.grad(xp.sum(g), [x])
+    tx = torch.tensor([0.0, 1.0, -0.5], dtype=torch.float64, requires_grad=True)
+    (tg,) = torch.autograd.grad((2.0 / tx).sum(), [tx], create_graph=True)
+    (th,) = torch.autograd.grad(tg.sum(), [tx])
+    np.testing.assert_allclose(to_numpy(g), tg.detach().numpy())
+    np.testing.assert_allclose(to_numpy(h), th.numpy())
+    np.testing.assert_allclose(to_numpy(h), [INF, 4.0, -32.0])
+
+
+def test_backward_through_masked_infinities_does_not_warn():
+    """The rule of ``x ** 0`` computes ``0 * x ** -1`` and masks it (an exact 0, as in
+    PyTorch): NumPy's divide-by-zero warning from inside the backward is not the user's."""
+    xp = ag.namespace("numpy")
+    x = xp.asarray([0.0, 2.0], dtype=xp.float64)
+    x.requires_grad_()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (g,) = autograd.grad(xp.sum(x ** 0.0 + 1.0 / (x + 1.0)), [x])
+    tx = torch.tensor([0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    (r,) = torch.autograd.grad((tx ** 0.0 + 1.0 / (tx + 1.0)).sum(), [tx])
+    np.testing.assert_allclose(to_numpy(g), r.numpy())
+    np.testing.assert_allclose(to_numpy(g), [-1.0, -1.0 / 9.0])

@@ -215,7 +215,9 @@ ELEMENTWISE_OPS: tuple[Op, ...] = (
              rule="``conj(x2) * ct`` for ``x1`` and ``conj(x1) * ct`` for ``x2``"),
     elementwise("divide", "floating-point",
                 d={"x1": lambda ns, x1, x2, out: 1 / x2,
-                   "x2": lambda ns, x1, x2, out: -x1 / (x2 * x2)},
+                   # PyTorch's form, -(x1 / x2) / x2: at x2 == 0 its own derivative is
+                   # infinite where x1 / (x2 * x2) would give inf * 0
+                   "x2": lambda ns, x1, x2, out: -(x1 / x2) / x2},
                 reads={"x1": ("x2",), "x2": ("x1", "x2")},
                 summary="The quotient ``x1 / x2``, element-wise.",
                 rule="``d/dx1 = 1 / x2``, ``d/dx2 = -x1 / x2**2``"),
