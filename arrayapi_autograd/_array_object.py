@@ -179,10 +179,14 @@ class Array(Value):
         if not isinstance(node, _tape.Leaf):
             raise _errors.grad_of_non_leaf()
         if value is not None:
-            if not isinstance(value, Array):
-                value = self._ns.asarray(value)
+            if not isinstance(value, Array):  # a list or a backend array: taken at our dtype
+                value = self._ns.asarray(value, dtype=self.dtype)
+            elif value._ns is not self._ns:
+                raise _errors.mixed_namespaces(self._ns, value._ns)
             if value.shape != self.shape:
                 raise _errors.grad_shape(value.shape, self.shape)
+            if value.dtype != self.dtype:
+                raise _errors.grad_dtype(value.dtype, self.dtype)
         node.grad = value
 
     def retain_grad(self) -> None:

@@ -171,6 +171,12 @@ def grad_shape(grad_shape_, shape) -> ValueError:
                       f"{tuple(shape)}; they must be equal.")
 
 
+def grad_dtype(grad_dtype_, dtype) -> TypeError:
+    return TypeError(f"grad of dtype {grad_dtype_} assigned to an array of dtype {dtype}; "
+                     f"they must be equal (as in PyTorch). Cast it first, e.g. "
+                     f"xp.astype(g, x.dtype).")
+
+
 def requires_grad_false_on_result() -> RuntimeError:
     return RuntimeError("requires_grad_(False) was called on a recorded result; use "
                         "y = y.detach() instead.")

@@ -682,6 +682,17 @@ def test_grad_assignment(xp):
     with pytest.raises(RuntimeError, match="Only leaf arrays that require a gradient have a "
                                            "settable grad"):
         (x * 2).grad = xp.zeros((2,), dtype=xp.float64)
+    # as in PyTorch, the dtype must be the array's (an integer grad would become float
+    # silently at the next backward)
+    with pytest.raises(TypeError, match="grad of dtype .*int.* assigned to an array of dtype"):
+        x.grad = xp.asarray([1, 2])
+    with pytest.raises(TypeError, match="grad of dtype .*float32.* assigned"):
+        x.grad = xp.asarray([1.0, 2.0], dtype=xp.float32)
+    other = ag.namespace("numpy" if xp.__name__.endswith("torch") else "torch")
+    with pytest.raises(TypeError, match="two different namespaces"):
+        x.grad = other.asarray([1.0, 2.0], dtype=other.float64)
+    x.grad = [0.5, 1]  # not an array: taken at the array's dtype
+    assert x.grad.dtype == xp.float64 and to_numpy(x.grad).tolist() == [0.5, 1.0]
 
 
 def test_hooks_see_and_replace_the_cotangent(xp):
