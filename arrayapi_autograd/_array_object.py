@@ -30,6 +30,7 @@ import warnings
 
 from . import _errors
 from . import _tape
+from ._op import generated
 from ._tape import Value
 
 _SCALARS = (int, float, complex, bool)
@@ -812,10 +813,7 @@ def _binary(name, pyop, dunder, reflected=False):
     scope = {**dispatch_scope(), "_forward": pyop, "_record": [None], "_EMPTY": _EMPTY,
              "_OPERANDS": _OPERANDS, "_foreign_operand": _foreign_operand}
     source = _OPERATOR.format(method=method, name=name, body=body)
-    exec(compile(source, f"<arrayapi_autograd {method}>", "exec"), scope)
-    function = scope[method]
-    function.__module__ = __name__
-    return function
+    return generated(source, method, scope, method, __name__)
 
 
 def _unary(name, pyop):

@@ -189,7 +189,6 @@ class Namespace(types.ModuleType):
         if array_api_compat.is_jax_namespace(xp):
             _register_jax_pytree()
         self._float_cache: dict = {}
-        self._last_float_dtype = None  # the recorder's one-entry cache of a float dtype
         self._complex_cache: dict = {}
         self._backend_api_version = getattr(xp, "__array_api_version__", None)
         # PyTorch tensors carry their own autograd, which must not run inside ours

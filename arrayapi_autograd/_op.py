@@ -32,7 +32,7 @@ import functools
 import inspect
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def at_precision(ns, a, ct):
     operand's precision; PyTorch's formulas (``grad / other``) compute at the output's.
     """
     dtype = getattr(a, "dtype", None)
-    if dtype is None or dtype == ct.dtype or not ns._is_float_dtype(dtype):
+    if dtype is None or dtype is ct.dtype or dtype == ct.dtype or not ns._is_float_dtype(dtype):
         return a
     target = ns.result_type(dtype, ct.dtype)
     return a if target == dtype else ns.astype(a, target)
@@ -343,6 +343,23 @@ def creation(name: str, signature: str, *, arrays: tuple = (), doc: str = "", **
 _EMPTY: dict = {}
 
 
+def generated(source: str, name: str, scope: dict, label: str, module: str,
+              doc: str | None = None) -> Callable:
+    """The function ``name`` that ``source`` defines, with ``scope`` as its globals.
+
+    Every function the package writes as text (namespace functions, operators,
+    generated VJPs) is made here: tracebacks show ``<arrayapi_autograd
+    {label}>`` as its file, and it reports ``module`` as its module.
+    """
+    exec(compile(source, f"<arrayapi_autograd {label}>", "exec"), scope)
+    function = scope[name]
+    function.__qualname__ = name
+    function.__module__ = module
+    if doc is not None:
+        function.__doc__ = doc
+    return function
+
+
 def parameters(signature: str) -> list[inspect.Parameter]:
     """The parameters of a signature string, parsed by Python itself."""
     scope: dict[str, Any] = {}
@@ -399,12 +416,7 @@ def make_function(op: Op, forward: Callable, ns, call: Callable,
     source = f"def {short}({op.signature}):\n{body}"
     namespace = {**scope, "_call": call, "_op": op, "_forward": forward, "_ns": ns,
                  "_EMPTY": _EMPTY}
-    exec(compile(source, f"<arrayapi_autograd {op.name}>", "exec"), namespace)
-    function = namespace[short]
-    function.__qualname__ = short
-    function.__module__ = ns.__name__
-    function.__doc__ = docstring(op)
-    return function
+    return generated(source, short, namespace, op.name, ns.__name__, docstring(op))
 
 
 # the standard's page per function; the extensions (linalg, fft) have their own folder
@@ -526,11 +538,7 @@ def make_raw_function(op: Op, forward: Callable, module: str) -> Callable:
     short = op.short_name
     source = _RAW_TEMPLATE.format(name=short, signature=op.signature, primals=primals,
                                   params=params_src)
-    scope = {"_forward": forward}
-    exec(compile(source, f"<arrayapi_autograd raw {op.name}>", "exec"), scope)
-    function = scope[short]
-    function.__module__ = module
-    return function
+    return generated(source, short, {"_forward": forward}, f"raw {op.name}", module)
 
 
 def _positional_adapter(forward: Callable, names: list[str]) -> Callable:

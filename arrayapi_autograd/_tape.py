@@ -51,7 +51,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from . import _errors
-from ._op import conj, parameters
+from ._op import conj, generated, parameters
 
 
 class Value:
@@ -246,14 +246,6 @@ class Node:
 
     def __repr__(self):
         return f"<Node {self.op.name} #{self.seq}>"
-
-    def release(self):
-        """Free the saved values; a later backward through this node raises."""
-        self.primals = None
-        self.out = None
-        self.saved = ()
-        if self.out_tangents is not None:
-            self.out_tangents = None
 
     def check_versions(self) -> None:
         """Raise if a kept array was changed in place after it was recorded."""
@@ -586,37 +578,22 @@ def compiled_vjp(op) -> tuple:
         edges=", ".join(f"e{i}" for i in range(n)) + ("," if n == 1 else ""),
         rules="".join(rule_code),
         results=", ".join(f"r{i}" for i in range(n)) + ("," if n == 1 else ""))
-    exec(compile(source, f"<arrayapi_autograd VJP of {op.name}>", "exec"), scope)
-    entry = (rules, scope["run"])
+    entry = (rules, generated(source, "run", scope, f"VJP of {op.name}", __name__))
     object.__setattr__(op, "runner", entry)  # a cache on the frozen record
     return entry
 
 
-_KEEPERS: dict = {}
-
-
-def _keeper(flags: tuple):
-    """A function of the primals returning them with :data:`NOT_KEPT` where ``flags``
-    is false (one tuple display, built once per pattern)."""
-    keeper = _KEEPERS.get(flags)
-    if keeper is None:
-        items = "".join(f"p[{i}], " if keep else "_NOT_KEPT, " for i, keep in enumerate(flags))
-        keeper = _KEEPERS[flags] = eval(f"lambda p: ({items})", {"_NOT_KEPT": NOT_KEPT})
-    return keeper
-
-
 def kept_inputs(op, needed: int) -> tuple:
     """What a node of ``op`` keeps when bit ``i`` of ``needed`` says input ``i`` needs a
-    gradient: ``(keep, checked, out_read, flags)``.
+    gradient: ``(flags, checked, out_read)``.
 
-    ``keep``: ``None`` when every input is kept, ``False`` for a sequence none
-    of whose values is read, else a function of the primals that puts
-    :data:`NOT_KEPT` in place of the inputs not kept (an input is kept when a
-    needed rule reads its value, ``Op.reads``, or when it needs no gradient).
-    ``checked``: the positions of the kept array inputs to check against
-    in-place changes.  ``out_read``: whether a needed rule reads the output's
-    values (then it is saved and checked).  ``flags``: per input, whether it
-    is kept (``None`` for a sequence).  Cached on the record, per mask.
+    ``flags``: per input, whether the node keeps it (an input is kept when a
+    needed rule reads its value, ``Op.reads``, or when it needs no gradient);
+    for a sequence op, ``None`` when its values are read (all kept) and
+    ``False`` when none is.  ``checked``: the positions of the kept array
+    inputs to check against in-place changes (``None``: a sequence, all of
+    them).  ``out_read``: whether a needed rule reads the output's values (then
+    it is saved and checked).  Cached on the record, per mask.
     """
     entry = op.kept.get(needed)
     if entry is not None:
@@ -629,15 +606,13 @@ def kept_inputs(op, needed: int) -> tuple:
     for name in needing:
         read.update(op.reads_of(name))
     if op.sequence:
-        keep = None if names[0] in read else False
-        checked = None if keep is None else ()
-        flags = None
+        flags = None if names[0] in read else False
+        checked = None if flags is None else ()
     else:
         # inputs needing no gradient are constants: kept (a Python scalar costs nothing)
         flags = tuple(name in read or not needed >> i & 1 for i, name in enumerate(names))
-        keep = None if all(flags) else _keeper(flags)
         checked = tuple(i for i, name in enumerate(names) if name in read)
-    entry = op.kept[needed] = (keep, checked, "out" in read, flags)
+    entry = op.kept[needed] = (flags, checked, "out" in read)
     return entry
 
 
@@ -782,112 +757,67 @@ def _edge(p) -> tuple:
 
 
 def _kept(op, primals: tuple, needed: int | None) -> tuple:
-    """``(stored primals, saved version checks, out_read)`` of a node of ``op``.
+    """``(stored primals, saved version checks, out_read, read)`` of a node of ``op``.
 
     ``needed`` has bit ``i`` set when input ``i`` needs a gradient (``None``:
-    keep and check every input, as for a view, whose base must stay).
+    keep and check every input, as for a view, whose base must stay).  ``read``:
+    the positions whose values the needed rules read (``None``: all of them).
     """
     if needed is None:
         # every input kept, those the rules read checked
-        _, checked, out_read, _ = kept_inputs(op, (1 << len(primals)) - 1)
-        keep = None
+        _, checked, out_read = kept_inputs(op, (1 << len(primals)) - 1)
+        flags = None
     else:
-        entry = op.kept.get(needed)
-        if entry is None:
-            entry = kept_inputs(op, needed)
-        keep, checked, out_read, _ = entry
+        flags, checked, out_read = kept_inputs(op, needed)
     if op.sequence:
-        if keep is False:
+        if flags is False:
             return tuple(NOT_KEPT if isinstance(p, Value) and p._node is not None else p
-                         for p in primals), (), out_read
+                         for p in primals), (), out_read, None
         return primals, tuple((i, p._version, p._version[0]) for i, p in enumerate(primals)
-                              if isinstance(p, Value)), out_read
-    if keep is not None:
-        primals = keep(primals)
-    if not checked:
-        return primals, (), out_read
+                              if isinstance(p, Value)), out_read, None
+    if flags is not None and not all(flags):
+        primals = tuple([p if keep else NOT_KEPT for p, keep in zip(primals, flags)])
     saved = []
     for i in checked:
         p = primals[i]
         if isinstance(p, Value):
             saved.append((i, p._version, p._version[0]))
-    return primals, tuple(saved), out_read
-
-
-def _read_positions(op, needed: int | None, n: int):
-    """The positions whose values the needed rules read (``None``: all of them)."""
-    if op.sequence:
-        return None
-    checked = kept_inputs(op, (1 << n) - 1 if needed is None else needed)[1]
-    return checked
+    return primals, tuple(saved), out_read, checked
 
 
 def record_one(op, ns, primals: tuple, params: dict, result):
-    """Record ``op`` for the common case: one backend array out, not a view, recording on.
+    """Record ``op`` for one backend array out, not a view, recording on (the ops of
+    more than two arrays; those of one and two have this inlined, ``RECORD_TWO``).
 
     ``result`` is the wrapped output, already built by the caller; the node and
     the forward-mode tangents are attached to it.
     """
     out = result._data
-    dtype = out.dtype
-    if dtype is not ns._last_float_dtype:  # most results have the dtype of the last one
-        if not ns._is_float_dtype(dtype):
-            return result
-        ns._last_float_dtype = dtype
+    if not ns._is_float_dtype(out.dtype):
+        return result
     edges = []
     needed = 0  # bit i: input i needs a gradient
     has_tangents = False
-    bit = 1
-    for p in primals:
+    for i, p in enumerate(primals):
         if isinstance(p, Value):
-            parent = p._node
-            if parent is not None:
-                if type(parent) is Node and parent.view_version is not None:
-                    edges.append(_edge(p))  # checks the view is not stale
-                else:
-                    data = p._data
-                    edges.append((parent, p._index, data.shape, data.dtype))
-                needed |= bit
+            if p._node is not None:
+                edges.append(_edge(p))  # checks a view is not stale
+                needed |= 1 << i
             else:
                 edges.append(None)
             if p._tangents:
                 has_tangents = True
         else:
             edges.append(None)
-        bit <<= 1
+    node = None
     if needed:
-        entry = op.kept.get(needed)
-        if entry is None:
-            entry = kept_inputs(op, needed)
-        keep, checked, out_read, _ = entry
-        if keep is None:
-            stored = primals
-        elif keep is False:  # a sequence none of whose values is read
-            stored = tuple([NOT_KEPT if isinstance(p, Value) and p._node is not None else p
-                            for p in primals])
-        else:
-            stored = keep(primals)
-        if checked is None:  # a sequence whose values are read: all of them
-            checked = range(len(primals))
-        if checked:
-            saved = []
-            for i in checked:
-                p = primals[i]
-                if isinstance(p, Value):
-                    saved.append((i, p._version, p._version[0]))
-            if out_read:
-                saved.append((-1, result._version, 0))
-            saved = tuple(saved)
-        elif out_read:
-            saved = ((-1, result._version, 0),)
-        else:
-            saved = ()
+        stored, saved, out_read, read = _kept(op, primals, needed)
+        if out_read:
+            saved += ((-1, result._version, 0),)
         result._node = node = Node(op, ns, stored, params, tuple(edges),
-                                   (out,) if op.reads_out else None, 1, saved, checked)
+                                   (out,) if op.reads_out else None, 1, saved, read)
         if saved:
             register_savers(node)
-    else:
-        node = None
     if has_tangents:
         forward_tangents(op, ns, _with_constants(ns, primals, out), params, [result],
                          (True,), False)
@@ -965,7 +895,7 @@ _SAVE_NOTHING = """\
 
 def record_text_one(op) -> str:
     """The recorder of ``op``, an op of one array, as text for the dispatcher's hot path."""
-    _, checked, out_read, _ = kept_inputs(op, 1)
+    _, checked, out_read = kept_inputs(op, 1)
     if checked:
         keep = _KEEP_X + (_SAVE_BOTH if out_read else _SAVE_X)
     else:
@@ -998,7 +928,7 @@ RECORD_TWO = """\
         _plan = _op.kept.get(_needed)
         if _plan is None:
             _plan = _kept_inputs(_op, _needed)
-        _, _checked, _out_read, (_keep1, _keep2) = _plan
+        (_keep1, _keep2), _checked, _out_read = _plan
         if _checked:
             _saved = []
             for _i in _checked:
@@ -1023,12 +953,7 @@ RECORD_TWO = """\
         _node.saved = _saved
         _node.read = _checked
         if _saved:
-            _ref = _weakref(_node)
-            for _entry in _saved:
-                _cell = _entry[1]
-                _cell.append(_ref)
-                if len(_cell) > 33:
-                    _prune(_cell)
+            _register_savers(_node)
 """
 
 
@@ -1037,7 +962,8 @@ def recording_scope() -> dict:
     return {"_Node": Node, "_new": _new, "_next": next, "_sequence": _sequence,
             "_edge_and_leaf": _edge_and_leaf, "_prune": _prune, "_weakref": weakref.ref,
             "_NOT_KEPT": NOT_KEPT, "_NOT_KEPT_ONE": _NOT_KEPT_ONE,
-            "_MANY_LEAVES": MANY_LEAVES, "_kept_inputs": kept_inputs}
+            "_MANY_LEAVES": MANY_LEAVES, "_kept_inputs": kept_inputs,
+            "_register_savers": register_savers}
 
 
 def _edge_and_leaf(p) -> tuple:
@@ -1089,12 +1015,10 @@ def record(op, ns, primals: tuple, params: dict, out):
                 edges.append(None)
         if needed:
             # a view keeps its base (to write through it; the memory is shared anyway)
-            stored, saved, out_read = _kept(op, primals, None if version is not None
-                                            else needed)
+            stored, saved, out_read, read = _kept(op, primals, None if version is not None
+                                                  else needed)
             node = Node(op, ns, stored, params, tuple(edges),
-                        raw_outs if op.reads_out else None, len(raw_outs), saved)
-            node.read = _read_positions(op, None if version is not None else needed,
-                                        len(primals))
+                        raw_outs if op.reads_out else None, len(raw_outs), saved, read)
     results = []
     for i, raw in enumerate(raw_outs):
         cell = version if version is not None else [0]
@@ -1359,17 +1283,18 @@ def _accumulate(a, b):
     return b if a is None else a + b
 
 
-def _nodes_to_targets(heads: Sequence, targets: Sequence, target_keys: dict) -> set | None:
+def _nodes_to_targets(heads: Sequence, target_parents: set, target_keys: dict) -> set | None:
     """The nodes reachable from ``heads`` whose VJP leads to a target, or ``None`` when
     that is all of them.
 
-    Every node has an edge to a node or a leaf, so when every leaf reachable
-    from the heads is a target (and no target is an intermediate result) each
-    node leads to a target: the common case, decided by one walk.  Otherwise,
-    parents being recorded before their consumers, visiting the reachable
-    nodes in increasing sequence order decides each parent before its users.
+    ``target_parents``: the targets' nodes or leaves.  Every node has an edge to
+    a node or a leaf, so when every leaf reachable from the heads is a target
+    (and no target is an intermediate result) each node leads to a target: the
+    common case, known without a walk when each head's paths end at one leaf
+    (``Node.leaf``), else from one walk.  Otherwise, parents being recorded
+    before their consumers, visiting the reachable nodes in increasing sequence
+    order decides each parent before its users.
     """
-    target_parents = {t._node for t in targets}
     all_leaves = not any(type(t) is Node for t in target_parents)
     if all_leaves and all(type(h._node) is not Node or
                           (type(h._node.leaf) is Leaf and h._node.leaf in target_parents)
@@ -1488,7 +1413,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
     target_nodes = {t._node for t in targets} if targets is not None else ()
     # autograd.grad runs only the nodes that lead to a target (PyTorch's exec_info):
     # the sweep stops at the targets and leaves the rest of the graph untouched.
-    needed = _nodes_to_targets(heads, targets, target_keys) if targets is not None and \
+    needed = _nodes_to_targets(heads, target_nodes, target_keys) if targets is not None and \
         not write_leaves else None
 
     previous = state.recording
@@ -1526,7 +1451,6 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
         # node's one new parent while the heap is empty is the only one pending, hence
         # the next to run: it skips the heap (a chain of ops never touches it).
         following = following_cts = None
-        pruned = bool(target_nodes) or needed is not None
         while True:
             if following is not None:
                 node, cts = following, following_cts
@@ -1540,7 +1464,7 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                 for index, hooks in node.hooks.items():
                     if cts[index] is not None:
                         cts[index] = _run_hooks_raw(node.ns, hooks, cts[index], raw)
-            if pruned:  # autograd.grad: capture the targets, skip what leads to none
+            if targets is not None:  # autograd.grad: capture the targets, skip the rest
                 if node in target_nodes:
                     for index, c in enumerate(cts):
                         for position in target_keys.get((id(node), index), ()):
@@ -1587,8 +1511,9 @@ def backward(heads: Sequence, head_cts: Sequence, *, retain_graph: bool,
                         continue
                 total = slot[index]
                 slot[index] = ct if total is None else total + ct
-            # node.release(), inlined; a node that saved no value can run again, as in
-            # PyTorch (``sum(x + 1)`` backwards twice; ``sum(sin(x))`` raises the second time)
+            # free the saved values (a later backward through the node raises); a node that
+            # saved none can run again, as in PyTorch (``sum(x + 1)`` backwards twice,
+            # ``sum(sin(x))`` raises the second time)
             if not retain_graph and node.saved:
                 node.primals = node.out = None
                 node.saved = ()

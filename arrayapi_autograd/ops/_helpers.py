@@ -7,7 +7,7 @@ import inspect
 
 from .._array_object import Array
 from .._batching import BatchedArray
-from .._op import docstring, parameters
+from .._op import docstring, generated, parameters
 
 
 def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
@@ -81,14 +81,8 @@ def standard_signature(op, ns, backend_function):
     name = op.short_name
     source = _PASS_THROUGH.format(name=name, signature=op.signature,
                                   arguments=", ".join(arguments))
-    scope = {"_backend": backend_function,
-             "backend_array": backend_array}
-    exec(compile(source, f"<arrayapi_autograd {op.name}>", "exec"), scope)
-    function = scope[name]
-    function.__qualname__ = name
-    function.__module__ = ns.__name__
-    function.__doc__ = docstring(op)
-    return function
+    scope = {"_backend": backend_function, "backend_array": backend_array}
+    return generated(source, name, scope, op.name, ns.__name__, docstring(op))
 
 
 def detached(a):
