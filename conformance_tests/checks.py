@@ -64,7 +64,7 @@ import fnmatch
 import traceback
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 

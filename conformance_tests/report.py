@@ -242,7 +242,7 @@ def special_section(outcomes: list[Outcome]) -> list[str]:
     if raised:
         lines += ["Samples that raise on both sides (agreement), or that the backend's own "
                   "function rejects (not compared):", ""]
-        lines += [f"- {text} ({', '.join(backends)})" for text, backends in raised.items()]
+        lines += [f"- {text} ({', '.join(names)})" for text, names in raised.items()]
         lines.append("")
     if seen or status:
         lines += ["### Documented differences", ""]
@@ -257,8 +257,8 @@ def special_section(outcomes: list[Outcome]) -> list[str]:
         groups: dict[str, list[str]] = defaultdict(list)
         for backend, evidence in seen[key].items():
             groups["\n".join(evidence)].append(backend)
-        for evidence, backends in groups.items():
-            lines += [f"Observed on {', '.join(backends)}:", "", "```", evidence, "```", ""]
+        for evidence, names in groups.items():
+            lines += [f"Observed on {', '.join(names)}:", "", "```", evidence, "```", ""]
     return lines
 
 
@@ -270,7 +270,7 @@ def markdown(infos, targets, outcomes, config: dict) -> str:
     lines = ["# arrayapi_autograd conformance report", ""]
     lines += [f"- {k}: {v}" for k, v in config.items()]
     summary = summarize(outcomes)
-    lines += [f"- outcomes: " + ", ".join(f"{v} {k}" for k, v in sorted(summary.items())), ""]
+    lines += ["- outcomes: " + ", ".join(f"{v} {k}" for k, v in sorted(summary.items())), ""]
     lines += [LEGEND + "  The last column sums up the special-value samples over the "
               "backends: `agree` (every value and gradient entry is PyTorch's) or "
               "`documented N` (N differences listed, with their reasons, in the "
