@@ -181,9 +181,11 @@ class Array(Value):
             raise _errors.grad_of_non_leaf()
         if value is not None:
             if not isinstance(value, Array):  # a list or a backend array: taken at our dtype
+                if _is_array_api_obj(value):
+                    self._ns._check_foreign(value)  # another library's array: refused
                 value = self._ns.asarray(value, dtype=self.dtype)
             elif value._ns is not self._ns:
-                raise _errors.mixed_namespaces(self._ns, value._ns)
+                raise _errors.grad_namespace(value._ns, self._ns)
             if value.shape != self.shape:
                 raise _errors.grad_shape(value.shape, self.shape)
             if value.dtype != self.dtype:
@@ -601,11 +603,16 @@ def _foreign_operand(ns, other):
     library, which fails with an unrelated message or converts us through
     ``__array__``.  Anything else may still implement the reflected operator.
     """
-    import array_api_compat
-
-    if array_api_compat.is_array_api_obj(other):
+    if _is_array_api_obj(other):
         raise _errors.foreign_array(ns, other)
     return NotImplemented
+
+
+def _is_array_api_obj(obj) -> bool:
+    """Whether ``obj`` is an array of some array library (array-api-compat's test)."""
+    import array_api_compat
+
+    return array_api_compat.is_array_api_obj(obj)
 
 
 def _unwrap_key(key, ns, recorded: bool = False):
@@ -799,7 +806,12 @@ def {method}(self, other):
     _op = _record[0]
     if _op is None:  # the first call: the record is the same in every namespace
         _op = _record[0] = _ns._records[{name!r}][0]
-{body}"""
+{forward}{body}"""
+
+# operators whose Python operator on the backend's arrays does not follow the standard on
+# every backend: they run the namespace's function instead (torch's ``@`` refuses mixed
+# float dtypes, which ``matmul`` promotes)
+_NAMESPACE_FORWARD = frozenset({"matmul"})
 
 
 def _binary(name, pyop, dunder, reflected=False):
@@ -812,7 +824,8 @@ def _binary(name, pyop, dunder, reflected=False):
                                new_result=_indented(_NEW_RESULT, 4))
     scope = {**dispatch_scope(), "_forward": pyop, "_record": [None], "_EMPTY": _EMPTY,
              "_OPERANDS": _OPERANDS, "_foreign_operand": _foreign_operand}
-    source = _OPERATOR.format(method=method, name=name, body=body)
+    forward = f"    _forward = _ns._records[{name!r}][1]\n" if name in _NAMESPACE_FORWARD else ""
+    source = _OPERATOR.format(method=method, name=name, forward=forward, body=body)
     return generated(source, method, scope, method, __name__)
 
 

@@ -171,6 +171,11 @@ def grad_shape(grad_shape_, shape) -> ValueError:
                       f"{tuple(shape)}; they must be equal.")
 
 
+def grad_namespace(grad_ns, ns) -> TypeError:
+    return TypeError(f"grad of {grad_ns} assigned to an array of {ns}; a gradient lives in "
+                     f"its array's namespace. Move it first, e.g. with {ns.__name__}.asarray(g).")
+
+
 def grad_dtype(grad_dtype_, dtype) -> TypeError:
     return TypeError(f"grad of dtype {grad_dtype_} assigned to an array of dtype {dtype}; "
                      f"they must be equal (as in PyTorch). Cast it first, e.g. "

@@ -74,3 +74,23 @@ def test_complex_output_with_a_float32_operand():
     ty = torch.tensor([0.1, 0.3], dtype=torch.float32)
     (r,) = torch.autograd.grad(torch.real(tz / ty).sum(), [tz])
     np.testing.assert_allclose(to_numpy(g), r.numpy(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "array_api_strict"])
+def test_matmul_operator_of_mixed_float_dtypes(backend):
+    """``a @ w`` promotes as ``matmul`` does on every backend (torch's own ``@`` refuses
+    float32 with float64), and so do the products of its VJP on backend arrays."""
+    xp = ag.namespace(backend)
+    a = xp.asarray([[1.0, 2.0], [3.0, 4.0]], dtype=xp.float32)
+    w = xp.asarray([[1.0, 2.0], [3.0, 5.0]], dtype=xp.float64)
+    a.requires_grad_()
+    w.requires_grad_()
+    y, z = a @ w, w @ a
+    assert y.dtype == xp.float64 and z.dtype == xp.float64
+    ga, gw = autograd.grad(xp.sum(y * y) + xp.sum(z), [a, w])
+    assert ga.dtype == xp.float32 and gw.dtype == xp.float64
+    ta = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64, requires_grad=True)
+    tw = torch.tensor([[1.0, 2.0], [3.0, 5.0]], dtype=torch.float64, requires_grad=True)
+    ra, rw = torch.autograd.grad(((ta @ tw) ** 2).sum() + (tw @ ta).sum(), [ta, tw])
+    np.testing.assert_allclose(to_numpy(ga), ra.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(gw), rw.numpy(), rtol=1e-13)

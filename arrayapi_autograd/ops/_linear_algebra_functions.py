@@ -28,16 +28,18 @@ def _matrix_cotangent(ns, ct, x1, x2):
     return ct
 
 
-# each rule reads only the other operand's value (Op.reads): shapes of its own
+# each rule reads only the other operand's value (Op.reads): shapes of its own.  The
+# products are ns.matmul, not ``@``: on backend arrays (a backward that records nothing)
+# torch's ``@`` refuses the mixed float dtypes that matmul promotes
 def _matmul_vjp_x1(ns, ct, x1, x2, out):
     b = x2 if x2.ndim >= 2 else ns.reshape(x2, (x2.shape[0], 1))
-    g = _matrix_cotangent(ns, ct, x1, x2) @ ns.matrix_transpose(conj(ns, b))
+    g = ns.matmul(_matrix_cotangent(ns, ct, x1, x2), ns.matrix_transpose(conj(ns, b)))
     return g[..., 0, :] if x1.ndim == 1 else g
 
 
 def _matmul_vjp_x2(ns, ct, x1, x2, out):
     a = x1 if x1.ndim >= 2 else ns.reshape(x1, (1, x1.shape[0]))
-    g = ns.matrix_transpose(conj(ns, a)) @ _matrix_cotangent(ns, ct, x1, x2)
+    g = ns.matmul(ns.matrix_transpose(conj(ns, a)), _matrix_cotangent(ns, ct, x1, x2))
     return g[..., :, 0] if x2.ndim == 1 else g
 
 
